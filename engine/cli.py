@@ -1,0 +1,103 @@
+"""``sales-expert``: consult a case, list the rules, lint the rule base.
+
+Exit codes: 0 ok, 2 bad input (the message names the field), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from engine.api import consult, default_engine
+from engine.errors import InputError, SalesExpertError
+from engine.intake import read_case_file
+from engine.lint import lint
+from engine.render import render_result, render_rules
+from knowledge_base import load_knowledge
+from rules import load_rules
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+
+
+def _print_json(data: object) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def cmd_consult(args: argparse.Namespace) -> int:
+    case = read_case_file(Path(args.case))
+    result = consult(case, lang=args.lang)
+    if args.json:
+        print(result.model_dump_json(indent=2))
+    else:
+        customer = case.get("customer", {})
+        who = f"{customer.get('id', '?')} {customer.get('name', '')}".strip()
+        print(render_result(result, who, default_engine().compiled.knowledge))
+    return EXIT_OK
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    rulebase = load_rules()
+    chosen = [r for r in rulebase.rules if args.module in (None, r.module)]
+    if args.json:
+        _print_json([{"id": r.id, "module": r.module, "title": r.title.model_dump(),
+                      "sources": list(r.sources), "priority": r.priority} for r in chosen])
+    else:
+        print(render_rules(type(rulebase)(tuple(chosen)), args.lang))
+    return EXIT_OK
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    rulebase, kb = load_rules(), load_knowledge()
+    findings = lint(rulebase, kb)
+    if args.json:
+        _print_json([{"check": f.check, "where": f.where, "message": f.message} for f in findings])
+    elif findings:
+        print(kb.text("cli.lint_findings", args.lang, count=len(findings)))
+        for finding in findings:
+            print(f"  {finding}")
+    else:
+        print(kb.text("cli.lint_clean", args.lang, rules=len(rulebase.rules),
+                      parameters=len(kb.parameters), topics=len(kb.topics)))
+    return EXIT_INTERNAL if findings else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sales-expert", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=text, description=text)
+        p.add_argument("--json", action="store_true", help="print JSON for machines")
+        p.add_argument("--lang", choices=("en", "zh"), default="en", help="language (en, zh)")
+        p.set_defaults(func=func)
+        return p
+
+    add("consult", cmd_consult, "Consult a case file (JSON or YAML).").add_argument(
+        "case", help="path to the case file")
+    add("rules", cmd_rules, "List the rule base.").add_argument(
+        "--module", choices=("grading", "credit", "collection", "closing"))
+    add("lint", cmd_lint, "Check the rule base; exit 1 on any finding.")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except SalesExpertError as exc:
+        print(f"error [{exc.code}]: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+    except Exception as exc:  # the promise is exit code 1 with a message, never a traceback
+        print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

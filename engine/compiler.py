@@ -1,0 +1,96 @@
+"""Rules as data → durable-rules JSON rulesets, with our ids as the engine's rule names.
+
+No rule text is ever evaluated: every test is translated by typed code into the engine's JSON
+condition dialect (``$and``, ``$gte``, ``$iany``…), with parameters substituted by value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.errors import KnowledgeBaseError
+from engine.intake import engine_value
+from engine.references import reference_findings
+from knowledge_base import Knowledge, load_knowledge
+from knowledge_base.facts import Case
+from rules import Rule, RuleBase, load_rules
+from rules.schema import Pattern, Test
+
+_COMPARISON = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
+
+
+def compile_test(test: Test, kb: Knowledge) -> dict[str, Any]:
+    """One typed test → one durable-rules condition on the pattern's fact."""
+    name = test.field
+    if test.op == "eq":
+        return {name: test.value}
+    if test.op == "ne":
+        return {"$neq": {name: test.value}}
+    if test.op in _COMPARISON:
+        assert test.param is not None  # guaranteed by the Test schema
+        return {_COMPARISON[test.op]: {name: engine_value(kb.param(test.param))}}
+    if test.op == "in":
+        return {"$or": [{name: v} for v in test.values or ()]}
+    if test.op == "not_in":
+        return {"$and": [{"$neq": {name: v}} for v in test.values or ()]}
+    if test.op == "exists":
+        return {"$ex": {name: 1}}
+    if test.op == "missing":
+        return {"$nex": {name: 1}}
+    return {"$iany": {name: {"$i": test.value}}}  # contains
+
+
+def compile_pattern(pattern: Pattern, kb: Knowledge) -> dict[str, Any]:
+    """A pattern always starts with its fact-type discriminator, as the engine needs."""
+    conditions = [{"t": pattern.fact}] + [compile_test(t, kb) for t in pattern.tests]
+    return {pattern.name: {"$and": conditions}}
+
+
+def compile_rule(rule: Rule, kb: Knowledge) -> dict[str, Any]:
+    definition: dict[str, Any] = {"all": [compile_pattern(p, kb) for p in rule.when]}
+    if rule.priority:
+        definition["pri"] = rule.priority
+    return definition
+
+
+def ruleset_version(rulebase: RuleBase, kb: Knowledge) -> str:
+    """Content hash of rules + knowledge + input schema: equal hash, equal behaviour."""
+    content = {
+        "rules": rulebase.content(),
+        "knowledge": kb.content(),
+        "case_schema": Case.model_json_schema(),
+    }
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "rb-" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class CompiledRuleBase:
+    """A validated rule base and its durable-rules definition, ready to register."""
+
+    rulebase: RuleBase
+    knowledge: Knowledge
+    version: str
+    definitions: dict[str, dict[str, Any]] = field(repr=False)
+
+    @property
+    def rules(self) -> dict[str, Rule]:
+        return self.rulebase.by_id()
+
+
+def compile_rulebase(rulebase: RuleBase, kb: Knowledge) -> CompiledRuleBase:
+    """Compile after refusing any reference problem (unknown field, parameter, topic…)."""
+    problems = reference_findings(rulebase, kb)
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more; run `sales-expert lint`)" if len(problems) > 1 else ""
+        raise KnowledgeBaseError(first.where, f"{first.message}{more}")
+    definitions = {rule.id: compile_rule(rule, kb) for rule in rulebase.rules}
+    return CompiledRuleBase(rulebase, kb, ruleset_version(rulebase, kb), definitions)
+
+
+def default_compiled() -> CompiledRuleBase:
+    return compile_rulebase(load_rules(), load_knowledge())

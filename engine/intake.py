@@ -1,0 +1,106 @@
+"""The only door for facts: a case (dict, file or model) becomes validated, engine-safe facts.
+
+durable-rules compares a string with a number as text and cannot parse floats written with an
+exponent, so every value is cast to a plain int, float, str, bool or list of str here, before
+it reaches the engine.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from engine.errors import FieldProblem, InputError
+from knowledge_base.facts import SECTIONS, Case
+
+Fact = dict[str, Any]
+
+
+def read_case_file(path: Path) -> dict[str, Any]:
+    """Read a case from JSON or YAML; a syntax error is an input error naming the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError([FieldProblem(str(path), None, f"cannot read the file: {exc}")]) from exc
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise InputError([FieldProblem(str(path), None, f"not valid JSON/YAML: {exc}")]) from exc
+    if not isinstance(data, dict):
+        raise InputError([FieldProblem(str(path), type(data).__name__,
+                                       "a case must be a mapping of sections")])
+    return data
+
+
+def _known_fields(loc: tuple[Any, ...]) -> list[str]:
+    model: type[BaseModel] = Case
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        annotation = getattr(field, "annotation", None) if field else None
+        nested = next((s for s in SECTIONS.values() if s is annotation), None)
+        if nested is None:
+            nested = SECTIONS.get(str(part))
+        if nested is None:
+            return []
+        model = nested
+    return list(model.model_fields)
+
+
+def _problem(error: Any) -> FieldProblem:
+    loc = tuple(error["loc"])
+    field = ".".join(str(p) for p in loc)
+    message = str(error["msg"])
+    if error["type"] == "extra_forbidden":
+        known = _known_fields(loc)
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        message = f"unknown field{hint} Allowed: {', '.join(known)}"
+    elif error["type"] == "missing":
+        message = "is required"
+    return FieldProblem(field, error.get("input") if error["type"] != "missing" else None, message)
+
+
+def parse_case(case: Case | dict[str, Any]) -> Case:
+    """Validate a case; every problem is reported with its field, value and what is allowed."""
+    if isinstance(case, Case):
+        return case
+    if not isinstance(case, dict):
+        raise InputError([FieldProblem("(case)", type(case).__name__, "must be a mapping")])
+    try:
+        return Case.model_validate(case)
+    except ValidationError as exc:
+        raise InputError([_problem(e) for e in exc.errors()]) from exc
+
+
+def engine_value(value: Any) -> Any:
+    """Cast a validated value to what durable-rules parses and compares correctly."""
+    if isinstance(value, bool | str | int):
+        return value
+    if isinstance(value, float):
+        if math.isclose(value, round(value)) and abs(value) < 2**53:
+            return int(round(value))
+        return float(f"{value:.6f}")  # never an exponent form, which the engine cannot parse
+    if isinstance(value, list | tuple | set | frozenset):
+        return sorted(str(v) for v in value)
+    return str(value)
+
+
+def case_facts(case: Case) -> list[Fact]:
+    """One fact per section present, type in ``t``, absent optional values left out."""
+    facts: list[Fact] = []
+    for name in SECTIONS:
+        section = getattr(case, name, None)
+        if section is None:
+            continue
+        fact: Fact = {"t": name}
+        for key, value in section.model_dump().items():
+            if value is not None:
+                fact[key] = engine_value(value)
+        facts.append(fact)
+    return facts

@@ -1,0 +1,57 @@
+"""Human names for fields, topics and values in either language, from the models and the KB."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from knowledge_base import Knowledge
+from knowledge_base.facts import SECTIONS
+
+
+def field_label(fact: str, field: str, kb: Knowledge, lang: str) -> str:
+    """``customer.annual_purchases`` → "annual purchases" / "近12个月采购额"."""
+    topic = kb.topics.get(fact)
+    if topic is not None:
+        return topic.label.get(lang)
+    model = SECTIONS.get(fact)
+    info = model.model_fields.get(field) if model else None
+    extra = info.json_schema_extra if info else None
+    if isinstance(extra, dict) and isinstance(extra.get(lang), str):
+        return str(extra[lang])
+    return field.replace("_", " ")
+
+
+def field_unit(fact: str, field: str) -> str:
+    model = SECTIONS.get(fact)
+    info = model.model_fields.get(field) if model else None
+    extra = info.json_schema_extra if info else None
+    return str(extra.get("unit", "")) if isinstance(extra, dict) else ""
+
+
+def number(value: float | int) -> str:
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{int(value):,}"
+
+
+def value_label(fact: str, field: str, value: Any, kb: Knowledge, lang: str) -> str:
+    """A value as a person reads it: topic value labels, enum labels, grouped numbers."""
+    if isinstance(value, bool):
+        return kb.text(f"explain.bool.{str(value).lower()}", lang)
+    if isinstance(value, int | float):
+        return number(value)
+    if isinstance(value, list):
+        return ", ".join(value_label(fact, field, v, kb, lang) for v in value) or kb.text(
+            "explain.nothing", lang)
+    topic = kb.topics.get(fact)
+    if topic is not None and topic.value(str(value)) is not None:
+        found = topic.value(str(value))
+        assert found is not None
+        return found.label.get(lang)
+    key = f"enum.{field}.{value}"
+    text = kb.text(key, lang)
+    return str(value) if text == key else text
+
+
+def topic_value_label(topic_id: str, value: Any, kb: Knowledge, lang: str) -> str:
+    return value_label(topic_id, "value", value, kb, lang)

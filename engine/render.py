@@ -1,0 +1,63 @@
+"""Plain-text rendering of results and the rule list for the command line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.result import Conclusion, Result
+from knowledge_base import Knowledge
+from rules import RuleBase
+
+
+def _detail_lines(conclusion: Conclusion, kb: Knowledge, lang: str) -> list[str]:
+    lines: list[str] = []
+    for key, value in conclusion.details.items():
+        label = kb.text(f"cli.detail.{key}", lang)
+        if key == "formula" and isinstance(value, dict):
+            inputs = ", ".join(f"{k}={v:,}" for k, v in value.get("inputs", {}).items())
+            lines.append(f"    {label}: {value.get('text')} [{inputs}] = {value.get('result'):,}")
+        elif isinstance(value, list):
+            lines.append(f"    {label}:")
+            lines.extend(f"      - {_short(item)}" for item in value)
+        else:
+            lines.append(f"    {label}: {_short(value)}")
+    return lines
+
+
+def _short(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+def render_conclusion(conclusion: Conclusion, kb: Knowledge, lang: str) -> list[str]:
+    rules = ", ".join(conclusion.rules)
+    score = f" ({kb.text('cli.score', lang)} {conclusion.score:g})" if conclusion.score else ""
+    lines = [f"■ {conclusion.topic_label}: {conclusion.label}{score}  "
+             f"[{kb.text('cli.rules', lang)} {rules}]"]
+    lines += _detail_lines(conclusion, kb, lang)
+    lines.append(f"    {kb.text('cli.how', lang)}:")
+    lines += [f"      {i}. {step.text}" for i, step in enumerate(conclusion.how, 1)]
+    if conclusion.why_not:
+        lines.append(f"    {kb.text('cli.why_not', lang)}:")
+        lines += [f"      - {w.label}: {w.rule} {w.failed}" for w in conclusion.why_not]
+    return lines
+
+
+def render_result(result: Result, customer: str, kb: Knowledge) -> str:
+    lang = result.lang
+    lines = [kb.text("cli.header", lang, customer=customer, version=result.ruleset_version), ""]
+    final = [c for c in result.conclusions if not c.intermediate]
+    derived = [c for c in result.conclusions if c.intermediate]
+    if not result.conclusions:
+        lines.append(kb.text("cli.no_conclusions", lang))
+    for conclusion in final:
+        lines += render_conclusion(conclusion, kb, lang) + [""]
+    if derived:
+        lines.append(kb.text("cli.intermediate", lang) + ":")
+        lines += [f"  {c.topic_label}: {c.label} [{', '.join(c.rules)}]" for c in derived]
+    return "\n".join(lines)
+
+
+def render_rules(rulebase: RuleBase, lang: str) -> str:
+    rows = [(r.id, r.module, r.title.get(lang), "; ".join(r.sources)) for r in rulebase.rules]
+    width = max((len(r[2]) for r in rows), default=10)
+    return "\n".join(f"{i:<7} {m:<10} {t:<{width}}  {s}" for i, m, t, s in rows)

@@ -1,0 +1,69 @@
+"""What a consultation returns: conclusions with their explanations, the trace, the version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.trace import TraceStep
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HowStep(Out):
+    """One link of the chain from input facts to a conclusion, as a sentence."""
+
+    rule: str
+    text: str
+
+
+class WhyNot(Out):
+    """Why an alternative value was not concluded: the rule that would have, what failed."""
+
+    value: Any
+    label: str
+    rule: str
+    failed: str
+    field: str | None = None
+    actual: Any = None
+    expected: Any = None
+
+
+class Conclusion(Out):
+    topic: str
+    value: Any
+    label: str
+    topic_label: str
+    intermediate: bool = False
+    score: float | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+    rules: list[str]
+    how: list[HowStep] = Field(default_factory=list)
+    why_not: list[WhyNot] = Field(default_factory=list)
+
+
+class Result(Out):
+    """A consultation's outcome. Its JSON form is what ``sales-expert consult --json`` prints."""
+
+    ruleset_version: str
+    product_version: str
+    lang: str
+    conclusions: list[Conclusion]
+    trace: list[TraceStep]
+
+    def values(self, topic: str) -> list[Any]:
+        return [c.value for c in self.conclusions if c.topic == topic]
+
+    def value(self, topic: str) -> Any:
+        """The value of a one-valued topic, or None if no rule concluded it."""
+        found = self.values(topic)
+        return found[0] if found else None
+
+    def conclusion(self, topic: str) -> Conclusion | None:
+        return next((c for c in self.conclusions if c.topic == topic), None)
+
+    def fired_rules(self) -> list[str]:
+        return [step.rule for step in self.trace]
