@@ -1,8 +1,8 @@
 """sales-expert's consultation engine on durable-rules.
 
-    from engine import consult
-    result = consult({"customer": {...}})
-    result.value("value_tier"), result.trace, result.ruleset_version
+from engine import consult
+result = consult({"customer": {...}})
+result.value("value_tier"), result.trace, result.ruleset_version
 """
 
 from engine.api import consult, default_engine

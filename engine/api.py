@@ -17,7 +17,9 @@ def default_engine() -> Engine:
     return Engine(default_compiled())
 
 
-def consult(case: Case | dict[str, Any], *, lang: str = "en", engine: Engine | None = None) -> Result:
+def consult(
+    case: Case | dict[str, Any], *, lang: str = "en", engine: Engine | None = None
+) -> Result:
     """Run one consultation. ``case`` is a dict (as read from JSON/YAML) or a ``Case``."""
     if lang not in ("en", "zh"):
         raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")

@@ -42,8 +42,18 @@ def cmd_rules(args: argparse.Namespace) -> int:
     rulebase = load_rules()
     chosen = [r for r in rulebase.rules if args.module in (None, r.module)]
     if args.json:
-        _print_json([{"id": r.id, "module": r.module, "title": r.title.model_dump(),
-                      "sources": list(r.sources), "priority": r.priority} for r in chosen])
+        _print_json(
+            [
+                {
+                    "id": r.id,
+                    "module": r.module,
+                    "title": r.title.model_dump(),
+                    "sources": list(r.sources),
+                    "priority": r.priority,
+                }
+                for r in chosen
+            ]
+        )
     else:
         print(render_rules(type(rulebase)(tuple(chosen)), args.lang))
     return EXIT_OK
@@ -59,8 +69,15 @@ def cmd_lint(args: argparse.Namespace) -> int:
         for finding in findings:
             print(f"  {finding}")
     else:
-        print(kb.text("cli.lint_clean", args.lang, rules=len(rulebase.rules),
-                      parameters=len(kb.parameters), topics=len(kb.topics)))
+        print(
+            kb.text(
+                "cli.lint_clean",
+                args.lang,
+                rules=len(rulebase.rules),
+                parameters=len(kb.parameters),
+                topics=len(kb.topics),
+            )
+        )
     return EXIT_INTERNAL if findings else EXIT_OK
 
 
@@ -68,7 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sales-expert", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def add(name: str, func: Callable[[argparse.Namespace], int], text: str) -> argparse.ArgumentParser:
+    def add(
+        name: str, func: Callable[[argparse.Namespace], int], text: str
+    ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text, description=text)
         p.add_argument("--json", action="store_true", help="print JSON for machines")
         p.add_argument("--lang", choices=("en", "zh"), default="en", help="language (en, zh)")
@@ -76,9 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     add("consult", cmd_consult, "Consult a case file (JSON or YAML).").add_argument(
-        "case", help="path to the case file")
+        "case", help="path to the case file"
+    )
     add("rules", cmd_rules, "List the rule base.").add_argument(
-        "--module", choices=("grading", "credit", "collection", "closing"))
+        "--module", choices=("grading", "credit", "collection", "closing")
+    )
     add("lint", cmd_lint, "Check the rule base; exit 1 on any finding.")
     return parser
 

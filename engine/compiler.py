@@ -86,7 +86,9 @@ def compile_rulebase(rulebase: RuleBase, kb: Knowledge) -> CompiledRuleBase:
     problems = reference_findings(rulebase, kb)
     if problems:
         first = problems[0]
-        more = f" (and {len(problems) - 1} more; run `sales-expert lint`)" if len(problems) > 1 else ""
+        more = (
+            f" (and {len(problems) - 1} more; run `sales-expert lint`)" if len(problems) > 1 else ""
+        )
         raise KnowledgeBaseError(first.where, f"{first.message}{more}")
     definitions = {rule.id: compile_rule(rule, kb) for rule in rulebase.rules}
     return CompiledRuleBase(rulebase, kb, ruleset_version(rulebase, kb), definitions)

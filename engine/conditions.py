@@ -8,10 +8,19 @@ the same semantics the compiler gives the engine (a missing attribute fails ever
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from typing import Any
 
 from knowledge_base import Knowledge
 from rules.schema import Test
+
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+}
 
 
 def expected(test: Test, kb: Knowledge) -> Any:
@@ -41,12 +50,11 @@ def holds(test: Test, fact: dict[str, Any], kb: Knowledge) -> bool:
     if test.op == "ne":
         return bool(actual != operand)
     if test.op == "in":
-        return actual in operand
+        return bool(actual in operand)
     if test.op == "not_in":
-        return actual not in operand
+        return bool(actual not in operand)
     if test.op == "contains":
-        return isinstance(actual, list) and operand in actual
+        return isinstance(actual, list) and bool(operand in actual)
     if not _numeric(actual):
         return False
-    return {"lt": actual < operand, "le": actual <= operand,
-            "gt": actual > operand, "ge": actual >= operand}[test.op]
+    return bool(_COMPARE[test.op](actual, operand))

@@ -17,29 +17,48 @@ from rules import Rule
 from rules.schema import Pattern, Test
 
 
-def describe_test(test: Test, fact: str, actual: Any, kb: Knowledge, lang: str,
-                  requirement: bool = False) -> str:
+def describe_test(
+    test: Test, fact: str, actual: Any, kb: Knowledge, lang: str, requirement: bool = False
+) -> str:
     """A test with the value it saw, or (``requirement``) only what it requires."""
     label = field_label(fact, test.field, kb, lang)
     op = kb.text(f"explain.op.{test.op}", lang)
     if test.op in ("exists", "missing"):
         return kb.text("explain.test_unary", lang, label=label, op=op)
     if test.param is not None and requirement:
-        return kb.text("explain.need_param", lang, label=label, op=op, param=test.param,
-                       threshold=value_label(fact, test.field, kb.param(test.param), kb, lang))
+        return kb.text(
+            "explain.need_param",
+            lang,
+            label=label,
+            op=op,
+            param=test.param,
+            threshold=value_label(fact, test.field, kb.param(test.param), kb, lang),
+        )
     if test.param is not None:
-        return kb.text("explain.test_param", lang, label=label, op=op, param=test.param,
-                       actual=value_label(fact, test.field, actual, kb, lang),
-                       threshold=value_label(fact, test.field, kb.param(test.param), kb, lang))
-    return kb.text("explain.test_value", lang, label=label, op=op,
-                   expected=value_label(fact, test.field, expected(test, kb), kb, lang))
+        return kb.text(
+            "explain.test_param",
+            lang,
+            label=label,
+            op=op,
+            param=test.param,
+            actual=value_label(fact, test.field, actual, kb, lang),
+            threshold=value_label(fact, test.field, kb.param(test.param), kb, lang),
+        )
+    return kb.text(
+        "explain.test_value",
+        lang,
+        label=label,
+        op=op,
+        expected=value_label(fact, test.field, expected(test, kb), kb, lang),
+    )
 
 
 def _conditions(rule: Rule, step: TraceStep, kb: Knowledge, lang: str) -> str:
     values = {m.alias: m.values for m in step.matched}
     parts = [
         describe_test(t, p.fact, values.get(p.name, {}).get(t.field), kb, lang)
-        for p in rule.when for t in p.tests
+        for p in rule.when
+        for t in p.tests
     ]
     return kb.text("explain.and", lang).join(parts)
 
@@ -78,8 +97,9 @@ def how(firing: Firing, derived: Derived, lang: str) -> list[HowStep]:
             if parent is not None:
                 visit(parent)
         rule = rules[step.rule]
-        chain.append(HowStep(rule=rule.id, text=step_sentence(rule, step, firing.compiled
-                                                              .knowledge, lang)))
+        chain.append(
+            HowStep(rule=rule.id, text=step_sentence(rule, step, firing.compiled.knowledge, lang))
+        )
 
     visit(derived)
     return chain
@@ -94,28 +114,46 @@ def _candidates(pattern: Pattern, firing: Firing, facts: dict[str, Fact]) -> lis
     return None
 
 
-def _first_failure(rule: Rule, firing: Firing, facts: dict[str, Fact], lang: str,
-                   value: Any, topic: str) -> WhyNot | None:
+def _first_failure(
+    rule: Rule, firing: Firing, facts: dict[str, Fact], lang: str, value: Any, topic: str
+) -> WhyNot | None:
     kb = firing.compiled.knowledge
     label = topic_value_label(topic, value, kb, lang)
     for pattern in rule.when:
         candidates = _candidates(pattern, firing, facts)
         if candidates is None:
-            key = "explain.why_not_no_fact" if pattern.fact in kb.topics else \
-                "explain.why_not_no_section"
-            return WhyNot(value=value, label=label, rule=rule.id, failed=kb.text(
-                key, lang, fact=field_label(pattern.fact, "value", kb, lang)))
+            key = (
+                "explain.why_not_no_fact"
+                if pattern.fact in kb.topics
+                else "explain.why_not_no_section"
+            )
+            return WhyNot(
+                value=value,
+                label=label,
+                rule=rule.id,
+                failed=kb.text(key, lang, fact=field_label(pattern.fact, "value", kb, lang)),
+            )
         if any(all(holds(t, c, kb) for t in pattern.tests) for c in candidates):
             continue
         fact = candidates[0]
         test = next(t for t in pattern.tests if not holds(t, fact, kb))
         actual = fact.get(test.field)
-        text = kb.text("explain.why_not_test", lang,
-                       condition=describe_test(test, pattern.fact, actual, kb, lang, True),
-                       label=field_label(pattern.fact, test.field, kb, lang),
-                       actual=value_label(pattern.fact, test.field, actual, kb, lang))
-        return WhyNot(value=value, label=label, rule=rule.id, failed=text, field=f"{pattern.fact}.{test.field}",
-                      actual=actual, expected=expected(test, kb))
+        text = kb.text(
+            "explain.why_not_test",
+            lang,
+            condition=describe_test(test, pattern.fact, actual, kb, lang, True),
+            label=field_label(pattern.fact, test.field, kb, lang),
+            actual=value_label(pattern.fact, test.field, actual, kb, lang),
+        )
+        return WhyNot(
+            value=value,
+            label=label,
+            rule=rule.id,
+            failed=text,
+            field=f"{pattern.fact}.{test.field}",
+            actual=actual,
+            expected=expected(test, kb),
+        )
     return None
 
 

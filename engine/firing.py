@@ -50,8 +50,9 @@ class Firing:
         if self.errors:
             return []
         if len(self.steps) >= FIRING_BUDGET:
-            self.errors.append(FiringBudgetExceeded(
-                f"more than {FIRING_BUDGET} firings; last rule {rule_id}"))
+            self.errors.append(
+                FiringBudgetExceeded(f"more than {FIRING_BUDGET} firings; last rule {rule_id}")
+            )
             return []
         rule = self.compiled.rules[rule_id]
         seq = len(self.steps) + 1
@@ -65,8 +66,15 @@ class Firing:
             return []
         asserted = [a for a, new in concluded if new]
         confirmed = [a for a, new in concluded if not new]
-        self.steps.append(TraceStep(seq=seq, rule=rule_id, matched=_matched(rule, matched, self.compiled.knowledge),
-                                    asserted=asserted, confirmed=confirmed))
+        self.steps.append(
+            TraceStep(
+                seq=seq,
+                rule=rule_id,
+                matched=_matched(rule, matched, self.compiled.knowledge),
+                asserted=asserted,
+                confirmed=confirmed,
+            )
+        )
         return [{"t": a.topic, "value": a.value} for a in asserted]
 
     def _conclude(
@@ -89,10 +97,12 @@ class Firing:
         if kb.topics[conclude.topic].cardinality == "one":
             other = next((d for (t, _), d in self.derived.items() if t == conclude.topic), None)
             if other is not None:
-                raise RuleConflictError(conclude.topic, (other.rules[0], other.value),
-                                        (rule.id, value))
+                raise RuleConflictError(
+                    conclude.topic, (other.rules[0], other.value), (rule.id, value)
+                )
         self.derived[(conclude.topic, value)] = Derived(
-            conclude.topic, value, [rule.id], seq, weight, computation)
+            conclude.topic, value, [rule.id], seq, weight, computation
+        )
         return fact, True
 
 
@@ -114,9 +124,7 @@ def _formula_fields(expr: object, out: dict[str, list[str]]) -> None:
         out.setdefault(alias, []).append(attr)
 
 
-def _matched(
-    rule: Rule, matched: dict[str, dict[str, Any]], kb: Knowledge
-) -> list[MatchedFact]:
+def _matched(rule: Rule, matched: dict[str, dict[str, Any]], kb: Knowledge) -> list[MatchedFact]:
     read = _tested_fields(rule, kb)
     out = []
     for pattern in rule.when:

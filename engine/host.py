@@ -15,6 +15,7 @@ What the stock library gets wrong and this module owns (see the durable-rules no
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 import time
@@ -71,10 +72,9 @@ class StockDriver:
         def action(c: Any) -> None:
             firing = active[c.s.sid]
             for fact in firing.fire(rule_id, c._m):
-                try:
+                # a final conclusion no rule consumes is refused by the engine; the Firing keeps it
+                with contextlib.suppress(durable_engine.MessageNotHandledException):
                     c.assert_fact(dict(fact))
-                except durable_engine.MessageNotHandledException:
-                    pass  # a final conclusion no rule consumes; it is kept in the Firing
 
         return action
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +32,9 @@ def read_case_file(path: Path) -> dict[str, Any]:
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise InputError([FieldProblem(str(path), None, f"not valid JSON/YAML: {exc}")]) from exc
     if not isinstance(data, dict):
-        raise InputError([FieldProblem(str(path), type(data).__name__,
-                                       "a case must be a mapping of sections")])
+        raise InputError(
+            [FieldProblem(str(path), type(data).__name__, "a case must be a mapping of sections")]
+        )
     return data
 
 
@@ -83,9 +83,11 @@ def engine_value(value: Any) -> Any:
     if isinstance(value, bool | str | int):
         return value
     if isinstance(value, float):
-        if math.isclose(value, round(value)) and abs(value) < 2**53:
-            return int(round(value))
-        return float(f"{value:.6f}")  # never an exponent form, which the engine cannot parse
+        # Python writes floats below 1e-4 or from 1e16 up in exponent form, which the engine
+        # cannot parse: four decimals (ample for percentages and years) and integral values as
+        # int rule both out.
+        rounded = round(value, 4)
+        return int(rounded) if rounded.is_integer() else rounded
     if isinstance(value, list | tuple | set | frozenset):
         return sorted(str(v) for v in value)
     return str(value)

@@ -42,7 +42,8 @@ def value_label(fact: str, field: str, value: Any, kb: Knowledge, lang: str) -> 
         return number(value)
     if isinstance(value, list):
         return ", ".join(value_label(fact, field, v, kb, lang) for v in value) or kb.text(
-            "explain.nothing", lang)
+            "explain.nothing", lang
+        )
     topic = kb.topics.get(fact)
     if topic is not None and topic.value(str(value)) is not None:
         found = topic.value(str(value))

@@ -46,8 +46,11 @@ def translation_findings(rulebase: RuleBase, kb: Knowledge) -> Iterator[Finding]
         for field, info in model.model_fields.items():
             extra = info.json_schema_extra
             if not info.description or not (isinstance(extra, dict) and extra.get("zh")):
-                yield Finding("translation", f"field {name}.{field}",
-                              "needs an English description and a Chinese label")
+                yield Finding(
+                    "translation",
+                    f"field {name}.{field}",
+                    "needs an English description and a Chinese label",
+                )
 
 
 def producible(rulebase: RuleBase) -> set[tuple[str, str | None]]:
@@ -64,8 +67,9 @@ def unproduced_findings(rulebase: RuleBase, kb: Knowledge) -> Iterator[Finding]:
             continue
         for value in topic.value_ids():
             if (topic.id, value) not in made:
-                yield Finding("unproduced", f"topic {topic.id}",
-                              f"no rule can conclude the value {value!r}")
+                yield Finding(
+                    "unproduced", f"topic {topic.id}", f"no rule can conclude the value {value!r}"
+                )
 
 
 def _dead_reason(rule: Rule, kb: Knowledge, made: set[tuple[str, str | None]]) -> str | None:
@@ -81,8 +85,11 @@ def _dead_reason(rule: Rule, kb: Knowledge, made: set[tuple[str, str | None]]) -
             if topic is not None and topic.kind == "category":
                 domain = frozenset(v for t, v in made if t == topic.id)
             for test in tests:
-                if test.op == "missing" and pattern.fact in SECTIONS and SECTIONS[
-                        pattern.fact].model_fields[field].is_required():
+                if (
+                    test.op == "missing"
+                    and pattern.fact in SECTIONS
+                    and SECTIONS[pattern.fact].model_fields[field].is_required()
+                ):
                     return f"tests that required field {pattern.fact}.{field} is missing"
                 domain = narrow(domain, test, kb)
             if is_empty(domain):
@@ -114,8 +121,9 @@ def usage_findings(rulebase: RuleBase, kb: Knowledge) -> Iterator[Finding]:
     used |= {c.weight for r in rulebase.rules for c in r.then if c.weight}
     for name in used_formulas & set(kb.formulas):
         used |= set(_params_in(kb.formulas[name].expr))
-    for name in sorted(set(kb.parameters) - used - {p for p in kb.parameters
-                                                     if p.startswith("engine.")}):
+    for name in sorted(
+        set(kb.parameters) - used - {p for p in kb.parameters if p.startswith("engine.")}
+    ):
         yield Finding("unused", f"parameter {name}", "no rule or formula uses it")
     for name in sorted(set(kb.formulas) - used_formulas):
         yield Finding("unused", f"formula {name}", "no rule uses it")
@@ -123,8 +131,11 @@ def usage_findings(rulebase: RuleBase, kb: Knowledge) -> Iterator[Finding]:
         low = param.min if param.min is not None else param.value
         high = param.max if param.max is not None else param.value
         if not low <= param.value <= high:
-            yield Finding("parameter-range", f"parameter {param.name}",
-                          f"value {param.value} outside [{param.min}, {param.max}]")
+            yield Finding(
+                "parameter-range",
+                f"parameter {param.name}",
+                f"value {param.value} outside [{param.min}, {param.max}]",
+            )
 
 
 def lint(rulebase: RuleBase, kb: Knowledge) -> list[Finding]:

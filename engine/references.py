@@ -41,8 +41,11 @@ def _check_test(rule: Rule, pattern: Pattern, test: Test, kb: Knowledge) -> Iter
     where = f"{rule.id} ({pattern.name}.{test.field})"
     fields = fact_fields(pattern.fact, kb)
     if fields is not None and test.field not in fields:
-        yield Finding("unknown-field", where,
-                      f"fact {pattern.fact!r} has no field {test.field!r}; it has {fields}")
+        yield Finding(
+            "unknown-field",
+            where,
+            f"fact {pattern.fact!r} has no field {test.field!r}; it has {fields}",
+        )
     if test.param is not None and test.param not in kb.parameters:
         yield Finding("unknown-parameter", where, f"no parameter named {test.param!r}")
     topic = kb.topics.get(pattern.fact)
@@ -50,20 +53,26 @@ def _check_test(rule: Rule, pattern: Pattern, test: Test, kb: Knowledge) -> Iter
         wanted = [test.value] if isinstance(test.value, str) else list(test.values or ())
         for value in wanted:
             if value not in topic.value_ids():
-                yield Finding("unknown-value", where,
-                              f"topic {topic.id!r} has no value {value!r}; it has "
-                              f"{list(topic.value_ids())}")
+                yield Finding(
+                    "unknown-value",
+                    where,
+                    f"topic {topic.id!r} has no value {value!r}; it has {list(topic.value_ids())}",
+                )
 
 
 def _check_source(rule: Rule, citation: str, kb: Knowledge) -> Iterator[Finding]:
     tag, _, section = citation.partition(" §")
     source = kb.sources.get(tag)
     if source is None:
-        yield Finding("citation", rule.id, f"unknown source tag in {citation!r}; "
-                                           f"known: {sorted(kb.sources)}")
+        yield Finding(
+            "citation", rule.id, f"unknown source tag in {citation!r}; known: {sorted(kb.sources)}"
+        )
     elif section not in source.sections:
-        yield Finding("citation", rule.id, f"unknown section in {citation!r}; "
-                                           f"{tag} has {list(source.sections)}")
+        yield Finding(
+            "citation",
+            rule.id,
+            f"unknown section in {citation!r}; {tag} has {list(source.sections)}",
+        )
 
 
 def _formula_refs(expr: object) -> Iterator[FieldRef | ParamRef]:
@@ -84,8 +93,9 @@ def _check_conclusion(rule: Rule, kb: Knowledge) -> Iterator[Finding]:
         if conclude.weight is not None and conclude.weight not in kb.parameters:
             yield Finding("unknown-parameter", rule.id, f"no weight parameter {conclude.weight!r}")
         if conclude.value is not None and conclude.value not in topic.value_ids():
-            yield Finding("unknown-value", rule.id,
-                          f"topic {topic.id!r} has no value {conclude.value!r}")
+            yield Finding(
+                "unknown-value", rule.id, f"topic {topic.id!r} has no value {conclude.value!r}"
+            )
         if conclude.formula is not None:
             yield from _check_formula(rule, conclude.formula, topic.kind, aliases, kb)
 
@@ -107,16 +117,20 @@ def _check_formula(
             pattern = aliases.get(alias)
             fields = fact_fields(pattern.fact, kb) if pattern else None
             if pattern is None or fields is None or attr not in fields:
-                yield Finding("formula-input", rule.id,
-                              f"formula {name!r} reads {ref.field!r}, which the rule does not match")
+                yield Finding(
+                    "formula-input",
+                    rule.id,
+                    f"formula {name!r} reads {ref.field!r}, which the rule does not match",
+                )
 
 
 def rule_findings(rule: Rule, kb: Knowledge) -> Iterator[Finding]:
     """Every reference problem of one rule."""
     for pattern in rule.when:
         if fact_fields(pattern.fact, kb) is None:
-            yield Finding("unknown-fact", rule.id,
-                          f"no case section or topic named {pattern.fact!r}")
+            yield Finding(
+                "unknown-fact", rule.id, f"no case section or topic named {pattern.fact!r}"
+            )
             continue
         for test in pattern.tests:
             yield from _check_test(rule, pattern, test, kb)
@@ -125,8 +139,11 @@ def rule_findings(rule: Rule, kb: Knowledge) -> Iterator[Finding]:
     yield from _check_conclusion(rule, kb)
     topic_modules = {kb.topics[c.topic].module for c in rule.then if c.topic in kb.topics}
     if topic_modules and rule.module not in topic_modules:
-        yield Finding("module", rule.id, f"module {rule.module!r} concludes only topics of "
-                                         f"{sorted(topic_modules)}")
+        yield Finding(
+            "module",
+            rule.id,
+            f"module {rule.module!r} concludes only topics of {sorted(topic_modules)}",
+        )
 
 
 def duplicate_ids(rulebase: RuleBase) -> Iterator[Finding]:

@@ -31,8 +31,10 @@ def _short(value: Any) -> str:
 def render_conclusion(conclusion: Conclusion, kb: Knowledge, lang: str) -> list[str]:
     rules = ", ".join(conclusion.rules)
     score = f" ({kb.text('cli.score', lang)} {conclusion.score:g})" if conclusion.score else ""
-    lines = [f"■ {conclusion.topic_label}: {conclusion.label}{score}  "
-             f"[{kb.text('cli.rules', lang)} {rules}]"]
+    lines = [
+        f"■ {conclusion.topic_label}: {conclusion.label}{score}  "
+        f"[{kb.text('cli.rules', lang)} {rules}]"
+    ]
     lines += _detail_lines(conclusion, kb, lang)
     lines.append(f"    {kb.text('cli.how', lang)}:")
     lines += [f"      {i}. {step.text}" for i, step in enumerate(conclusion.how, 1)]
@@ -50,7 +52,7 @@ def render_result(result: Result, customer: str, kb: Knowledge) -> str:
     if not result.conclusions:
         lines.append(kb.text("cli.no_conclusions", lang))
     for conclusion in final:
-        lines += render_conclusion(conclusion, kb, lang) + [""]
+        lines += [*render_conclusion(conclusion, kb, lang), ""]
     if derived:
         lines.append(kb.text("cli.intermediate", lang) + ":")
         lines += [f"  {c.topic_label}: {c.label} [{', '.join(c.rules)}]" for c in derived]

@@ -43,7 +43,9 @@ class Knowledge:
     def content(self) -> dict[str, Any]:
         """Canonical content, the knowledge half of the rule-base version hash."""
         return {
-            "parameters": {k: v.model_dump(mode="json") for k, v in sorted(self.parameters.items())},
+            "parameters": {
+                k: v.model_dump(mode="json") for k, v in sorted(self.parameters.items())
+            },
             "topics": {k: v.model_dump(mode="json") for k, v in sorted(self.topics.items())},
             "formulas": {k: v.model_dump(mode="json") for k, v in sorted(self.formulas.items())},
             "sources": {k: v.model_dump(mode="json") for k, v in sorted(self.sources.items())},
@@ -116,8 +118,12 @@ def load_knowledge(root: Path | None = None) -> Knowledge:
         return _default_knowledge()
     sources_path = root / "sources.yaml"
     sources: dict[str, Source] = {}
-    _keyed(sources_path, validate_records(sources_path, Source, read_yaml(sources_path)), "tag",
-           sources)
+    _keyed(
+        sources_path,
+        validate_records(sources_path, Source, read_yaml(sources_path)),
+        "tag",
+        sources,
+    )
     return Knowledge(
         parameters=_load_dir(root, "parameters", Parameter, "name"),
         topics=_load_dir(root, "topics", Topic, "id"),

@@ -46,7 +46,8 @@ def load_rules(root: Path | None = None) -> RuleBase:
         for rule in loaded:
             if rule.module != module:
                 raise KnowledgeBaseError(
-                    f"{path.name} {rule.id}", f"module is {rule.module!r} but the file is {module!r}"
+                    f"{path.name} {rule.id}",
+                    f"module is {rule.module!r} but the file is {module!r}",
                 )
         rules.extend(loaded)
     return RuleBase(tuple(rules))

@@ -35,9 +35,17 @@ class Test(Strict):
     def _operands_fit_the_operator(self) -> Test:
         given = {k for k in ("param", "value", "values") if getattr(self, k) is not None}
         wanted = {
-            "eq": {"value"}, "ne": {"value"}, "contains": {"value"},
-            "lt": {"param"}, "le": {"param"}, "gt": {"param"}, "ge": {"param"},
-            "in": {"values"}, "not_in": {"values"}, "exists": set(), "missing": set(),
+            "eq": {"value"},
+            "ne": {"value"},
+            "contains": {"value"},
+            "lt": {"param"},
+            "le": {"param"},
+            "gt": {"param"},
+            "ge": {"param"},
+            "in": {"values"},
+            "not_in": {"values"},
+            "exists": set(),
+            "missing": set(),
         }[self.op]
         if given != wanted:
             need = ", ".join(sorted(wanted)) or "no operand"

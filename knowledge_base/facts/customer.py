@@ -19,46 +19,91 @@ class Customer(Section):
     """What we know about the customer from our own books (MKT-CM §CRM, HB §3.2, MT RFM)."""
 
     id: str = fact_field(
-        "Customer identifier in our books (1-64 characters).", "客户编号", label="customer id",
-        min_length=1, max_length=64,
+        "Customer identifier in our books (1-64 characters).",
+        "客户编号",
+        label="customer id",
+        min_length=1,
+        max_length=64,
     )
-    name: str = fact_field("Customer name (1-200 characters).", "客户名称", label="customer name", min_length=1,
-                           max_length=200)
+    name: str = fact_field(
+        "Customer name (1-200 characters).",
+        "客户名称",
+        label="customer name",
+        min_length=1,
+        max_length=200,
+    )
     nature: Nature = fact_field(
         "Nature of the customer: government, special_company, company, individual or partner.",
-        "客户性质", label="nature",
+        "客户性质",
+        label="nature",
     )
     region: Region | None = fact_field(
-        "Sales region (China's seven regions or overseas); optional.", "所在区域", label="region", default=None
+        "Sales region (China's seven regions or overseas); optional.",
+        "所在区域",
+        label="region",
+        default=None,
     )
     industry: str | None = fact_field(
-        "Industry of the customer, free text up to 100 characters; optional.", "所属行业", label="industry",
-        default=None, max_length=100,
+        "Industry of the customer, free text up to 100 characters; optional.",
+        "所属行业",
+        label="industry",
+        default=None,
+        max_length=100,
     )
     relationship_years: float = fact_field(
-        "Years since the first order with us, 0-100.", "合作年限", label="years of cooperation", unit="years", ge=0, le=100
+        "Years since the first order with us, 0-100.",
+        "合作年限",
+        label="years of cooperation",
+        unit="years",
+        ge=0,
+        le=100,
     )
     annual_purchases: int = fact_field(
         "Purchases from us over the last 12 months, in currency units (yuan), 0-10^12.",
-        "近12个月采购额", label="annual purchases", unit="yuan", ge=0, le=MONEY_MAX,
+        "近12个月采购额",
+        label="annual purchases",
+        unit="yuan",
+        ge=0,
+        le=MONEY_MAX,
     )
     purchase_frequency: int = fact_field(
-        "Number of orders over the last 12 months, 0-10000.", "近12个月下单次数", label="orders per year",
-        unit="orders/year", ge=0, le=10_000,
+        "Number of orders over the last 12 months, 0-10000.",
+        "近12个月下单次数",
+        label="orders per year",
+        unit="orders/year",
+        ge=0,
+        le=10_000,
     )
     days_since_last_purchase: int = fact_field(
-        "Days since the most recent order, 0-36500.", "距上次下单天数", label="days since last order", unit="days", ge=0,
+        "Days since the most recent order, 0-36500.",
+        "距上次下单天数",
+        label="days since last order",
+        unit="days",
+        ge=0,
         le=36_500,
     )
     gross_margin_pct: float = fact_field(
         "Our gross margin on this customer's purchases, in percent, -100 to 100.",
-        "毛利率", label="gross margin", unit="%", ge=-100, le=100,
+        "毛利率",
+        label="gross margin",
+        unit="%",
+        ge=-100,
+        le=100,
     )
     purchases_growth_pct: float = fact_field(
         "Change of purchases against the previous 12 months, in percent, -100 to 1000.",
-        "采购额同比增长", label="purchase growth", unit="%", ge=-100, le=1000,
+        "采购额同比增长",
+        label="purchase growth",
+        unit="%",
+        ge=-100,
+        le=1000,
     )
     complaints_last_year: int = fact_field(
         "Complaints received from this customer over the last 12 months, 0-1000.",
-        "近12个月投诉次数", label="complaints in the last year", unit="complaints", default=0, ge=0, le=1000,
+        "近12个月投诉次数",
+        label="complaints in the last year",
+        unit="complaints",
+        default=0,
+        ge=0,
+        le=1000,
     )

@@ -1,0 +1,232 @@
+"""Engine behaviour: trace shape, explanations, errors surfaced, session hygiene."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from engine import (
+    Engine,
+    FiringBudgetExceeded,
+    InputError,
+    KnowledgeBaseError,
+    RuleConflictError,
+    RuleExecutionError,
+    consult,
+)
+from tests.conftest import customer
+
+
+def test_result_json_has_the_documented_shape() -> None:
+    data = consult({"customer": customer()}).model_dump(mode="json")
+    assert data["ruleset_version"].startswith("rb-")
+    first = data["conclusions"][0]
+    assert {"topic", "value", "details", "rules", "how", "why_not"} <= first.keys()
+    step = data["trace"][0]
+    assert set(step) == {"seq", "rule", "matched", "asserted", "confirmed"}
+    assert [s["seq"] for s in data["trace"]] == list(range(1, len(data["trace"]) + 1))
+
+
+def test_trace_records_the_values_each_rule_tested() -> None:
+    result = consult({"customer": customer(annual_purchases=1_234_567, purchase_frequency=20)})
+    step = next(s for s in result.trace if s.rule == "GR-007")
+    assert step.matched[0].fact == "customer"
+    assert step.matched[0].values == {"annual_purchases": 1_234_567}
+    assert [(a.topic, a.value) for a in step.asserted] == [("monetary_band", "high")]
+    chained = next(s for s in result.trace if s.rule == "GR-019")
+    assert {m.fact: m.values for m in chained.matched} == {
+        "monetary_band": {"value": "high"},
+        "frequency_band": {"value": "high"},
+    }
+
+
+def test_how_chains_from_input_facts_with_actual_values_and_thresholds() -> None:
+    result = consult({"customer": customer(annual_purchases=1_234_567, purchase_frequency=20)})
+    tier = result.conclusion("value_tier")
+    assert tier is not None and tier.value == "high"
+    assert [s.rule for s in tier.how] == ["GR-007", "GR-004", "GR-019"]
+    assert "1,234,567 ≥ 1,000,000 (grading.monetary_high_min_purchases)" in tier.how[0].text
+
+
+def test_why_not_names_the_rule_the_failed_condition_and_threshold() -> None:
+    result = consult({"customer": customer(days_since_last_purchase=120)})
+    recency = result.conclusion("recency")
+    assert recency is not None and recency.value == "lapsing"
+    blocked = {w.value: w for w in recency.why_not}
+    assert blocked["recent"].rule == "GR-001"
+    assert blocked["recent"].field == "customer.days_since_last_purchase"
+    assert (blocked["recent"].actual, blocked["recent"].expected) == (120, 90)
+    assert "≤ 90 (grading.recency_recent_max_days)" in blocked["recent"].failed
+    assert blocked["lapsed"].rule == "GR-003" and blocked["lapsed"].expected == 180
+
+
+def test_chinese_explanations() -> None:
+    result = consult({"customer": customer()}, lang="zh")
+    tier = result.conclusion("value_tier")
+    assert tier is not None and tier.label == "中价值客户"
+    assert "近12个月采购额 450,000 ≥ 200,000" in tier.how[0].text
+
+
+def test_service_tier_carries_its_entitlements() -> None:
+    result = consult(
+        {
+            "customer": customer(
+                annual_purchases=2_000_000, purchase_frequency=20, relationship_years=6
+            )
+        }
+    )
+    tier = result.conclusion("service_tier")
+    assert tier is not None and tier.value == "vip"
+    assert "Dedicated account manager" in tier.details["entitlements"]
+    plan = result.conclusion("maintenance_plan")
+    assert plan is not None and {"cadence", "channel", "offers"} <= plan.details.keys()
+
+
+def _divide_by_field(records: list[dict[str, Any]]) -> None:
+    records[0]["then"] = [{"topic": "test_ratio", "formula": "test_div"}]
+    records[0]["module"] = "grading"
+
+
+DIV_FORMULA = [
+    {
+        "id": "test_div",
+        "text": {"en": "a / b", "zh": "a / b"},
+        "description": {"en": "test", "zh": "测试"},
+        "expr": {
+            "op": "div",
+            "args": [
+                {"field": "customer.annual_purchases"},
+                {"field": "customer.complaints_last_year"},
+            ],
+        },
+    }
+]
+RATIO_TOPIC = [
+    {
+        "id": "test_ratio",
+        "module": "grading",
+        "kind": "number",
+        "label": {"en": "ratio", "zh": "比率"},
+        "description": {"en": "t", "zh": "测试"},
+    }
+]
+
+
+def test_an_action_that_raises_surfaces_naming_the_rule(
+    custom_engine: Callable[..., Engine],
+) -> None:
+    engine = custom_engine(edit=_divide_by_field, formulas=DIV_FORMULA, topics=RATIO_TOPIC)
+    with pytest.raises(RuleExecutionError) as caught:
+        engine.consult({"customer": customer(days_since_last_purchase=10, complaints_last_year=0)})
+    assert caught.value.rule_id == "GR-001"
+    assert "ZeroDivisionError" in str(caught.value)
+    # the engine stays usable afterwards: the failed session was cleaned up
+    ok = engine.consult({"customer": customer(days_since_last_purchase=10, complaints_last_year=2)})
+    assert ok.value("test_ratio") == 225_000
+
+
+def test_contradicting_rules_are_reported(custom_engine: Callable[..., Engine]) -> None:
+    def both_recent_and_lapsed(records: list[dict[str, Any]]) -> None:
+        records[2]["when"] = records[0]["when"]  # GR-003 now fires whenever GR-001 does
+
+    engine = custom_engine(edit=both_recent_and_lapsed)
+    with pytest.raises(RuleConflictError, match="GR-001 concluded 'recent' but rule GR-003"):
+        engine.consult({"customer": customer(days_since_last_purchase=10)})
+
+
+def test_a_rule_loop_stops_at_the_firing_budget(custom_engine: Callable[..., Engine]) -> None:
+    counter = [
+        {
+            "id": "test_counter",
+            "module": "grading",
+            "kind": "number",
+            "cardinality": "many",
+            "label": {"en": "n", "zh": "计数"},
+            "description": {"en": "t", "zh": "测试"},
+        }
+    ]
+    step = [
+        {
+            "id": "test_next",
+            "text": {"en": "n+1", "zh": "n+1"},
+            "description": {"en": "t", "zh": "测试"},
+            "expr": {
+                "op": "add",
+                "args": [
+                    {"field": "test_counter.value"},
+                    {"param": "grading.recency_recent_max_days"},
+                ],
+            },
+        }
+    ]
+
+    def loop(records: list[dict[str, Any]]) -> None:
+        records[0]["then"].append({"topic": "test_counter", "formula": "test_start"})
+        records.append(
+            {
+                **records[1],
+                "id": "GR-999",
+                "when": [{"fact": "test_counter"}],
+                "then": [{"topic": "test_counter", "formula": "test_next"}],
+            }
+        )
+
+    start = [
+        {
+            "id": "test_start",
+            "text": {"en": "0", "zh": "0"},
+            "description": {"en": "t", "zh": "测试"},
+            "expr": {"field": "customer.complaints_last_year"},
+        }
+    ]
+    engine = custom_engine(edit=loop, formulas=step + start, topics=counter)
+    with pytest.raises(FiringBudgetExceeded, match="GR-999"):
+        engine.consult({"customer": customer(days_since_last_purchase=10)})
+
+
+def test_a_rule_on_an_unknown_field_is_refused_at_compile_time(
+    custom_engine: Callable[..., Engine],
+) -> None:
+    def typo(records: list[dict[str, Any]]) -> None:
+        records[0]["when"][0]["tests"][0]["field"] = "days_since_last_purchse"
+
+    with pytest.raises(KnowledgeBaseError, match=r"GR-001.*no field 'days_since_last_purchse'"):
+        custom_engine(edit=typo)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("annual_purchases", -5, "greater than or equal to 0"),
+        ("nature", "alien", "'government', 'special_company', 'company', 'individual'"),
+        ("gross_margin_pct", "lots", "valid number"),
+        ("days_since_last_purchse", 3, "did you mean 'days_since_last_purchase'"),
+    ],
+)
+def test_bad_input_names_the_field_the_value_and_what_is_allowed(
+    field: str, value: object, message: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        consult({"customer": customer(**{field: value})})
+    problem = caught.value.problems[0]
+    assert problem.field == f"customer.{field}"
+    assert problem.value == value
+    assert message in problem.message
+
+
+def test_missing_required_field_is_reported() -> None:
+    data = customer()
+    del data["annual_purchases"]
+    with pytest.raises(InputError) as caught:
+        consult({"customer": data})
+    assert [(p.field, p.message) for p in caught.value.problems] == [
+        ("customer.annual_purchases", "is required")
+    ]
+
+
+def test_floats_that_durable_rules_cannot_parse_are_normalised() -> None:
+    tiny = consult({"customer": customer(gross_margin_pct=1e-05, purchases_growth_pct=1e-7)})
+    assert tiny.value("margin_band") == "thin"
+    assert tiny.value("growth_trend") == "stable"

@@ -1,0 +1,33 @@
+"""Golden cases: input → expected conclusions and the exact set of rules that fired."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine import consult, default_engine
+from tests.conftest import golden_cases, load_golden
+
+CASES = golden_cases()
+
+
+@pytest.mark.parametrize("path", CASES, ids=[f"{p.parent.name}/{p.stem}" for p in CASES])
+def test_golden_case(path: Path) -> None:
+    golden = load_golden(path)
+    result = consult(golden["case"])
+    for topic, expected in golden["expect"]["conclusions"].items():
+        if isinstance(expected, list):
+            assert sorted(result.values(topic)) == sorted(expected), topic
+        else:
+            assert result.value(topic) == expected, topic
+    assert sorted(set(result.fired_rules())) == sorted(golden["expect"]["fired"])
+
+
+@pytest.mark.parametrize("module", ["grading"])
+def test_golden_cases_cover_every_rule_of_the_module(module: str) -> None:
+    fired: set[str] = set()
+    for path in golden_cases(module):
+        fired.update(consult(load_golden(path)["case"]).fired_rules())
+    rules = {r.id for r in default_engine().compiled.rulebase.rules if r.module == module}
+    assert rules - fired == set(), "rules no golden case exercises"
