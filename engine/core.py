@@ -40,9 +40,8 @@ class Context:
 
 
 Enricher = Callable[[Context, Result], None]
-"""Adds module-specific details to a result; modules register theirs in ``ENRICHERS``."""
-
-ENRICHERS: list[Enricher] = []
+"""Adds module-specific details to a result (reasons, what would change…); the modules'
+enrichers are listed in ``engine.advice.ENRICHERS`` and run in that order."""
 
 
 class Engine:
@@ -67,6 +66,8 @@ class Engine:
         parsed = parse_case(case)
         firing = self.infer(parsed)
         result = assemble(firing, {f["t"]: f for f in case_facts(parsed)}, lang)
+        from engine.advice import ENRICHERS  # the advice modules import this module
+
         context = Context(self, parsed, firing, lang)
         for enrich in ENRICHERS:
             enrich(context, result)

@@ -15,6 +15,7 @@ from typing import Any
 
 import annotated_types
 
+from engine.intake import CASE_FACT
 from knowledge_base import Knowledge
 from knowledge_base.facts import SECTIONS
 from rules.schema import Test
@@ -70,6 +71,8 @@ def field_domain(fact: str, field: str, kb: Knowledge) -> Domain:
     topic = kb.topics.get(fact)
     if topic is not None:
         return frozenset(topic.value_ids()) if topic.kind == "category" else Interval()
+    if fact == CASE_FACT:
+        return frozenset({True, False})
     info = SECTIONS[fact].model_fields[field]
     values = _literal_values(info.annotation)
     if values is not None:

@@ -93,9 +93,21 @@ def engine_value(value: Any) -> Any:
     return str(value)
 
 
+CASE_FACT = "case"
+"""Fact type describing which sections a case has (``has_credit``…). Rules test it instead of
+``none()``, which durable-rules does not retract when the negated fact arrives later."""
+
+
+def case_flags(case: Case) -> Fact:
+    return {
+        "t": CASE_FACT,
+        **{f"has_{name}": getattr(case, name, None) is not None for name in SECTIONS},
+    }
+
+
 def case_facts(case: Case) -> list[Fact]:
-    """One fact per section present, type in ``t``, absent optional values left out."""
-    facts: list[Fact] = []
+    """The ``case`` fact, then one fact per section present; absent optional values left out."""
+    facts: list[Fact] = [case_flags(case)]
     for name in SECTIONS:
         section = getattr(case, name, None)
         if section is None:

@@ -13,6 +13,8 @@ def field_label(fact: str, field: str, kb: Knowledge, lang: str) -> str:
     topic = kb.topics.get(fact)
     if topic is not None:
         return topic.label.get(lang)
+    if fact == "case":
+        return kb.text(f"explain.case.{field}", lang)
     model = SECTIONS.get(fact)
     info = model.model_fields.get(field) if model else None
     extra = info.json_schema_extra if info else None

@@ -1,0 +1,14 @@
+"""Post-processing a module adds to a consultation's result, after inference.
+
+Each enricher reads the ``Context`` (engine, case, firing, language) and adds details to the
+result's conclusions — e.g. the credit module's ranked reasons and "what would change it",
+found by re-running the engine on varied inputs. Inference itself stays in the rules.
+"""
+
+from __future__ import annotations
+
+from engine.core import Enricher
+
+ENRICHERS: tuple[Enricher, ...] = ()
+
+__all__ = ["ENRICHERS"]
