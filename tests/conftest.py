@@ -81,6 +81,7 @@ def custom_engine(tmp_path: Path) -> Callable[..., Engine]:
             ("topics", topics),
         ):
             if extra:
+                (kb_root / folder).mkdir(exist_ok=True)
                 (kb_root / folder / "test_extra.yaml").write_text(
                     yaml.safe_dump(extra, allow_unicode=True), encoding="utf-8"
                 )
