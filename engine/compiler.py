@@ -6,13 +6,15 @@ condition dialect (``$and``, ``$gte``, ``$iany``…), with parameters substitute
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import KnowledgeBaseError
-from engine.intake import engine_value
+from engine.intake import CASE_FACT, Fact, engine_value
+from engine.plans import RulePlan, plan_rule
 from engine.references import reference_findings
 from knowledge_base import Knowledge, load_knowledge
 from knowledge_base.facts import Case
@@ -76,9 +78,36 @@ class CompiledRuleBase:
     version: str
     definitions: dict[str, dict[str, Any]] = field(repr=False)
 
-    @property
+    @functools.cached_property
     def rules(self) -> dict[str, Rule]:
         return self.rulebase.by_id()
+
+    @functools.cached_property
+    def plans(self) -> dict[str, RulePlan]:
+        consumed = frozenset(p.fact for r in self.rulebase.rules for p in r.when)
+        return {r.id: plan_rule(r, self.knowledge, consumed) for r in self.rulebase.rules}
+
+    @functools.cached_property
+    def reads(self) -> dict[str, frozenset[str]]:
+        """Per fact type, the attributes any rule tests or any formula reads."""
+        found: dict[str, set[str]] = {}
+        for plan in self.plans.values():
+            for _, fact_type, names in plan.reads:
+                found.setdefault(fact_type, set()).update(names)
+        return {fact_type: frozenset(names) for fact_type, names in found.items()}
+
+    def engine_facts(self, facts: list[Fact]) -> list[Fact]:
+        """Only the facts some rule matches, with only the attributes rules read.
+
+        Less JSON in and out of the C core for every activation; the explanation still gets
+        the full case. The ``case`` fact is kept first: it anchors the session.
+        """
+        out = []
+        for fact in facts:
+            names = self.reads.get(fact["t"])
+            if names is not None or fact["t"] == CASE_FACT:
+                out.append({k: v for k, v in fact.items() if k == "t" or k in (names or ())})
+        return out
 
 
 def compile_rulebase(rulebase: RuleBase, kb: Knowledge) -> CompiledRuleBase:

@@ -7,21 +7,23 @@ lock in ``engine.host``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
 from engine.compiler import CompiledRuleBase
-from engine.explain import how, why_not
-from engine.firing import Derived, Firing
+from engine.explain import Explainer, topic_values
+from engine.fastpath import FastDriver
+from engine.firing import Firing
 from engine.host import StockDriver
 from engine.intake import Fact, case_facts, parse_case
-from engine.labels import topic_value_label
 from engine.result import Conclusion, Result
 from knowledge_base.facts import Case
 
 
+@functools.cache
 def product_version() -> str:
     try:
         return metadata.version("sales-expert")
@@ -45,18 +47,37 @@ enrichers are listed in ``engine.advice.ENRICHERS`` and run in that order."""
 
 
 class Engine:
-    def __init__(self, compiled: CompiledRuleBase) -> None:
+    """Inference and explanation for one compiled rule base.
+
+    ``driver="fast"`` (default) drives the durable-rules C core directly; ``"stock"`` goes
+    through durable-rules' own Python host. Both give identical conclusions and traces (the
+    test suite checks it); the stock path stays as the reference.
+    """
+
+    def __init__(self, compiled: CompiledRuleBase, driver: str = "fast") -> None:
         self.compiled = compiled
-        self._driver = StockDriver(compiled)
+        self._driver: StockDriver | FastDriver = (
+            FastDriver(compiled) if driver == "fast" else StockDriver(compiled)
+        )
+        self._explainers: dict[str, Explainer] = {}
+
+    def explainer(self, lang: str) -> Explainer:
+        """Explanation texts for this rule base, built once per language."""
+        if lang not in self._explainers:
+            self._explainers[lang] = Explainer(
+                self.compiled.rulebase.rules, self.compiled.knowledge, lang
+            )
+        return self._explainers[lang]
 
     @property
     def version(self) -> str:
         return self.compiled.version
 
-    def infer(self, case: Case) -> Firing:
+    def infer(self, case: Case, facts: list[Fact] | None = None) -> Firing:
         """Run the rules on a validated case; raise the first error any rule hit."""
         firing = Firing(self.compiled)
-        self._driver.run(case_facts(case), firing)
+        facts = case_facts(case) if facts is None else facts
+        self._driver.run(self.compiled.engine_facts(facts), firing)
         if firing.errors:
             raise firing.errors[0]
         return firing
@@ -64,8 +85,9 @@ class Engine:
     def consult(self, case: Case | dict[str, Any], lang: str = "en") -> Result:
         """Validate, infer, explain and enrich one consultation."""
         parsed = parse_case(case)
-        firing = self.infer(parsed)
-        result = assemble(firing, {f["t"]: f for f in case_facts(parsed)}, lang)
+        facts = case_facts(parsed)
+        firing = self.infer(parsed, facts)
+        result = assemble(self.explainer(lang), firing, {f["t"]: f for f in facts})
         from engine.advice import ENRICHERS  # the advice modules import this module
 
         context = Context(self, parsed, firing, lang)
@@ -74,38 +96,37 @@ class Engine:
         return result
 
 
-def _conclusion(firing: Firing, derived: Derived, facts: dict[str, Fact], lang: str) -> Conclusion:
-    kb = firing.compiled.knowledge
-    topic = kb.topics[derived.topic]
-    details: dict[str, Any] = {}
-    entry = topic.value(str(derived.value)) if topic.kind == "category" else None
-    if entry is not None:
-        details["description"] = entry.description.get(lang)
-        for key, text in entry.details.items():
-            details[key] = [t.get(lang) for t in text] if isinstance(text, list) else text.get(lang)
-    if derived.computation is not None:
-        formula = kb.formulas[derived.computation["formula"]]
-        details["formula"] = {**derived.computation, "text": formula.text.get(lang)}
-    return Conclusion(
-        topic=derived.topic,
-        value=derived.value,
-        label=topic_value_label(topic.id, derived.value, kb, lang),
-        topic_label=topic.label.get(lang),
-        intermediate=topic.intermediate,
-        score=derived.score if derived.score else None,
-        details=details,
-        rules=list(derived.rules),
-        how=how(firing, derived, lang),
-        why_not=why_not(firing, derived, facts, lang),
-    )
-
-
-def assemble(firing: Firing, facts: dict[str, Fact], lang: str) -> Result:
-    """Conclusions in the order they were first reached; the trace as recorded."""
-    return Result(
+def assemble(explainer: Explainer, firing: Firing, facts: dict[str, Fact]) -> Result:
+    """Conclusions in the order they were first reached, explained; the trace as recorded."""
+    chains = explainer.how_chains(firing)
+    values = topic_values(firing)
+    conclusions = []
+    for derived in firing.derived.values():
+        label, topic_label, intermediate, fixed = explainer.presentation(
+            derived.topic, derived.value
+        )
+        details = dict(fixed)
+        if derived.computation is not None:
+            formula = explainer.kb.formulas[derived.computation["formula"]]
+            details["formula"] = {**derived.computation, "text": formula.text.get(explainer.lang)}
+        conclusions.append(
+            Conclusion(
+                derived.topic,
+                derived.value,
+                label,
+                topic_label,
+                intermediate,
+                derived.score or None,
+                details,
+                list(derived.rules),
+                chains[derived.seq],
+                explainer.why_not(firing, derived, facts, values),
+            )
+        )
+    return Result.model_construct(
         ruleset_version=firing.compiled.version,
         product_version=product_version(),
-        lang=lang,
-        conclusions=[_conclusion(firing, d, facts, lang) for d in firing.derived.values()],
+        lang=explainer.lang,
+        conclusions=conclusions,
         trace=list(firing.steps),
     )

@@ -16,11 +16,8 @@ from engine.compiler import CompiledRuleBase
 from engine.errors import EngineError, FiringBudgetExceeded, RuleConflictError, RuleExecutionError
 from engine.formulas import compute
 from engine.intake import Fact, engine_value
+from engine.plans import ConclusionPlan, RulePlan
 from engine.trace import AssertedFact, MatchedFact, TraceStep
-from knowledge_base import Knowledge
-from knowledge_base.schema import FieldRef, Operation
-from rules import Rule
-from rules.schema import Conclude
 
 FIRING_BUDGET = 2000
 """Most firings one consultation may take; more means rules re-trigger each other (a loop)."""
@@ -44,92 +41,77 @@ class Firing:
     steps: list[TraceStep] = field(default_factory=list)
     derived: dict[tuple[str, Any], Derived] = field(default_factory=dict)
     errors: list[EngineError] = field(default_factory=list)
+    one_valued: dict[str, Derived] = field(default_factory=dict)
 
     def fire(self, rule_id: str, matched: dict[str, dict[str, Any]]) -> list[Fact]:
-        """Run one firing; return the new facts the driver must assert into the engine."""
+        """Run one firing; return the new facts the driver must assert into the engine.
+
+        Conclusions no rule matches are kept here only: asserting them would cost an engine
+        call that can only answer "not handled".
+        """
         if self.errors:
             return []
         if len(self.steps) >= FIRING_BUDGET:
-            self.errors.append(
-                FiringBudgetExceeded(f"more than {FIRING_BUDGET} firings; last rule {rule_id}")
-            )
+            message = f"more than {FIRING_BUDGET} firings; last rule {rule_id}"
+            self.errors.append(FiringBudgetExceeded(message))
             return []
-        rule = self.compiled.rules[rule_id]
+        plan = self.compiled.plans[rule_id]
         seq = len(self.steps) + 1
+        asserted: list[AssertedFact] = []
+        confirmed: list[AssertedFact] = []
+        to_engine: list[Fact] = []
         try:
-            concluded = [self._conclude(rule, c, matched, seq) for c in rule.then]
+            for conclude in plan.concludes:
+                fact, new = self._conclude(plan, conclude, matched, seq)
+                (asserted if new else confirmed).append(fact)
+                if new and conclude.consumed:
+                    to_engine.append({"t": fact.topic, "value": fact.value})
         except EngineError as exc:
             self.errors.append(exc)
             return []
         except Exception as exc:  # any bug or bad arithmetic in an action must surface
             self.errors.append(RuleExecutionError(rule_id, exc))
             return []
-        asserted = [a for a, new in concluded if new]
-        confirmed = [a for a, new in concluded if not new]
-        self.steps.append(
-            TraceStep(
-                seq=seq,
-                rule=rule_id,
-                matched=_matched(rule, matched, self.compiled.knowledge),
-                asserted=asserted,
-                confirmed=confirmed,
-            )
-        )
-        return [{"t": a.topic, "value": a.value} for a in asserted]
+        self.steps.append(TraceStep(seq, rule_id, _matched(plan, matched), asserted, confirmed))
+        return to_engine
 
     def _conclude(
-        self, rule: Rule, conclude: Conclude, matched: dict[str, dict[str, Any]], seq: int
+        self,
+        plan: RulePlan,
+        conclude: ConclusionPlan,
+        matched: dict[str, dict[str, Any]],
+        seq: int,
     ) -> tuple[AssertedFact, bool]:
-        kb = self.compiled.knowledge
         computation = None
-        value: Any = conclude.value
-        if conclude.formula is not None:
-            number, inputs = compute(kb.formulas[conclude.formula], matched, kb)
-            value = engine_value(number)
-            computation = {"formula": conclude.formula, "inputs": inputs, "result": value}
-        weight = kb.param(conclude.weight) if conclude.weight else 0.0
-        fact = AssertedFact(topic=conclude.topic, value=value)
-        existing = self.derived.get((conclude.topic, value))
+        fact = conclude.asserted
+        if fact is None:
+            assert conclude.formula is not None
+            number, inputs = compute(conclude.formula, matched, self.compiled.knowledge)
+            fact = AssertedFact(conclude.topic, engine_value(number))
+            computation = {"formula": conclude.formula.id, "inputs": inputs, "result": fact.value}
+        key = (conclude.topic, fact.value)
+        existing = self.derived.get(key)
         if existing is not None:
-            existing.rules.append(rule.id)
-            existing.score += weight
+            existing.rules.append(plan.rule.id)
+            existing.score += conclude.weight
             return fact, False
-        if kb.topics[conclude.topic].cardinality == "one":
-            other = next((d for (t, _), d in self.derived.items() if t == conclude.topic), None)
+        derived = Derived(
+            conclude.topic, fact.value, [plan.rule.id], seq, conclude.weight, computation
+        )
+        if conclude.one_valued:
+            other = self.one_valued.get(conclude.topic)
             if other is not None:
                 raise RuleConflictError(
-                    conclude.topic, (other.rules[0], other.value), (rule.id, value)
+                    conclude.topic, (other.rules[0], other.value), (plan.rule.id, fact.value)
                 )
-        self.derived[(conclude.topic, value)] = Derived(
-            conclude.topic, value, [rule.id], seq, weight, computation
-        )
+            self.one_valued[conclude.topic] = derived
+        self.derived[key] = derived
         return fact, True
 
 
-def _tested_fields(rule: Rule, kb: Knowledge) -> dict[str, list[str]]:
-    """Per pattern name, the attributes its tests and the rule's formulas read."""
-    fields = {p.name: [t.field for t in p.tests] for p in rule.when}
-    for conclude in rule.then:
-        if conclude.formula is not None:
-            _formula_fields(kb.formulas[conclude.formula].expr, fields)
-    return fields
-
-
-def _formula_fields(expr: object, out: dict[str, list[str]]) -> None:
-    if isinstance(expr, Operation):
-        for arg in expr.args:
-            _formula_fields(arg, out)
-    elif isinstance(expr, FieldRef):
-        alias, attr = expr.field.split(".", 1)
-        out.setdefault(alias, []).append(attr)
-
-
-def _matched(rule: Rule, matched: dict[str, dict[str, Any]], kb: Knowledge) -> list[MatchedFact]:
-    read = _tested_fields(rule, kb)
+def _matched(plan: RulePlan, matched: dict[str, dict[str, Any]]) -> list[MatchedFact]:
     out = []
-    for pattern in rule.when:
-        fact = matched.get(pattern.name, {})
-        names = dict.fromkeys(read.get(pattern.name, []))
-        values = {n: fact.get(n) for n in names}
-        out.append(MatchedFact(alias=pattern.name, fact=pattern.fact, values=values))
+    for alias, fact_type, names in plan.reads:
+        fact = matched.get(alias, {})
+        out.append(MatchedFact(alias, fact_type, {n: fact.get(n) for n in names}))
     return out

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -28,15 +27,15 @@ from durable import engine as durable_engine
 from engine.compiler import CompiledRuleBase
 from engine.errors import EngineError
 from engine.firing import Firing
-from engine.intake import Fact
+from engine.intake import CASE_FACT, Fact
 
 RULESET = "sales"
 ANCHOR_RULE = "_session"
-"""Internal rule that accepts the anchor fact; never in the trace (ids are ``XX-000``)."""
+"""Internal rule that accepts the ``case`` fact, always asserted first, so every session is
+born from a handled fact; it is never in the trace."""
+ANCHOR_DEFINITION = {"all": [{"m": {"t": CASE_FACT}}]}
 DURABLE_LOCK = threading.Lock()
 """Serialises every call into durable-rules in this process (threads share one C engine)."""
-
-durable_engine._unix_now = time.time  # the stock helper builds a datetime per action for nothing
 
 
 class SyncHost(durable_engine.Host):  # type: ignore[misc]
@@ -61,7 +60,7 @@ class StockDriver:
         definition = {}
         for rule_id, rule_def in compiled.definitions.items():
             definition[rule_id] = {**copy.deepcopy(rule_def), "run": self._action(rule_id)}
-        definition[ANCHOR_RULE] = {"all": [{"m": {"t": ANCHOR_RULE}}], "run": _accept_anchor}
+        definition[ANCHOR_RULE] = {**copy.deepcopy(ANCHOR_DEFINITION), "run": _accept_anchor}
         with DURABLE_LOCK:
             self._host = SyncHost()
             self._host.register_rulesets({RULESET: definition})
@@ -79,12 +78,14 @@ class StockDriver:
         return action
 
     def run(self, facts: list[Fact], firing: Firing) -> None:
-        """Assert the facts in a fresh session, let the rules chain, always drop the session."""
+        """Assert the facts (``case`` first) in a fresh session, let the rules chain, always
+        drop the session."""
+        if not facts or facts[0]["t"] != CASE_FACT:
+            raise EngineError("a session must start with the case fact (it anchors the session)")
         sid = uuid.uuid4().hex
         with DURABLE_LOCK:
             self._active[sid] = firing
             try:
-                self._host.assert_fact(RULESET, {"t": ANCHOR_RULE, "sid": sid})
                 for fact in facts:
                     self._assert(dict(fact, sid=sid))
             finally:

@@ -46,11 +46,9 @@ def value_label(fact: str, field: str, value: Any, kb: Knowledge, lang: str) -> 
         return ", ".join(value_label(fact, field, v, kb, lang) for v in value) or kb.text(
             "explain.nothing", lang
         )
-    topic = kb.topics.get(fact)
-    if topic is not None and topic.value(str(value)) is not None:
-        found = topic.value(str(value))
-        assert found is not None
-        return found.label.get(lang)
+    label = kb.value_labels.get((fact, str(value)))
+    if label is not None:
+        return label.get(lang)
     key = f"enum.{field}.{value}"
     text = kb.text(key, lang)
     return str(value) if text == key else text

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from engine.trace import TraceStep
 
 
-class Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class HowStep(Out):
+@dataclass(frozen=True, slots=True)
+class HowStep:
     """One link of the chain from input facts to a conclusion, as a sentence."""
 
     rule: str
     text: str
 
 
-class WhyNot(Out):
+@dataclass(frozen=True, slots=True)
+class WhyNot:
     """Why an alternative value was not concluded: the rule that would have, what failed."""
 
     value: Any
@@ -32,27 +31,34 @@ class WhyNot(Out):
     expected: Any = None
 
 
-class Conclusion(Out):
+@dataclass(slots=True)
+class Conclusion:
+    """A concluded topic value; enrichers may add to ``details`` after inference."""
+
     topic: str
     value: Any
     label: str
     topic_label: str
-    intermediate: bool = False
-    score: float | None = None
-    details: dict[str, Any] = Field(default_factory=dict)
+    intermediate: bool
+    score: float | None
+    details: dict[str, Any]
     rules: list[str]
-    how: list[HowStep] = Field(default_factory=list)
-    why_not: list[WhyNot] = Field(default_factory=list)
+    how: list[HowStep] = field(default_factory=list)
+    why_not: list[WhyNot] = field(default_factory=list)
 
 
-class Result(Out):
+class Result(BaseModel):
     """A consultation's outcome. Its JSON form is what ``sales-expert consult --json`` prints."""
+
+    model_config = ConfigDict(extra="forbid")
 
     ruleset_version: str
     product_version: str
     lang: str
     conclusions: list[Conclusion]
     trace: list[TraceStep]
+    audit_id: int | None = None
+    """The audit record of this consultation, when it was recorded (``engine.audit``)."""
 
     def values(self, topic: str) -> list[Any]:
         return [c.value for c in self.conclusions if c.topic == topic]

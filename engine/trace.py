@@ -1,17 +1,17 @@
-"""The trace: a typed record of every rule firing, in order, with the values it tested."""
+"""The trace: a typed record of every rule firing, in order, with the values it tested.
+
+Plain slotted dataclasses rather than pydantic models: a batch creates millions of them, and
+pydantic validates and serialises dataclass fields of ``Result`` all the same.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
 
-
-class Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class MatchedFact(Record):
+@dataclass(frozen=True, slots=True)
+class MatchedFact:
     """A fact a rule matched: its pattern name, its type and the attributes the rule read."""
 
     alias: str
@@ -19,16 +19,18 @@ class MatchedFact(Record):
     values: dict[str, Any]
 
 
-class AssertedFact(Record):
+@dataclass(frozen=True, slots=True)
+class AssertedFact:
     topic: str
     value: Any
 
 
-class TraceStep(Record):
+@dataclass(frozen=True, slots=True)
+class TraceStep:
     """One firing. ``confirmed`` lists conclusions another rule had already asserted."""
 
     seq: int
     rule: str
     matched: list[MatchedFact]
     asserted: list[AssertedFact]
-    confirmed: list[AssertedFact] = []
+    confirmed: list[AssertedFact] = field(default_factory=list)

@@ -40,6 +40,11 @@ class Knowledge:
     def param(self, name: str) -> float:
         return self.parameters[name].value
 
+    @functools.cached_property
+    def value_labels(self) -> dict[tuple[str, str], Text]:
+        """(topic, value) → label, for the constant-time lookups explanations need."""
+        return {(t.id, v.id): v.label for t in self.topics.values() for v in t.values}
+
     def content(self) -> dict[str, Any]:
         """Canonical content, the knowledge half of the rule-base version hash."""
         return {
@@ -51,6 +56,17 @@ class Knowledge:
             "sources": {k: v.model_dump(mode="json") for k, v in sorted(self.sources.items())},
             "texts": {lang: dict(sorted(t.items())) for lang, t in sorted(self.texts.items())},
         }
+
+    @classmethod
+    def from_content(cls, content: Mapping[str, Any]) -> Knowledge:
+        """The inverse of ``content()``: rebuild stored knowledge (an audit snapshot)."""
+        return cls(
+            parameters={k: Parameter.model_validate(v) for k, v in content["parameters"].items()},
+            topics={k: Topic.model_validate(v) for k, v in content["topics"].items()},
+            formulas={k: Formula.model_validate(v) for k, v in content["formulas"].items()},
+            sources={k: Source.model_validate(v) for k, v in content["sources"].items()},
+            texts={lang: dict(texts) for lang, texts in content["texts"].items()},
+        )
 
 
 def read_yaml(path: Path) -> Any:

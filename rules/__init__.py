@@ -32,6 +32,11 @@ class RuleBase:
         """Canonical content, the rules half of the rule-base version hash."""
         return [r.model_dump(mode="json") for r in self.rules]
 
+    @classmethod
+    def from_content(cls, content: list[dict[str, Any]]) -> RuleBase:
+        """The inverse of ``content()``: rebuild a stored rule base (an audit snapshot)."""
+        return cls(tuple(Rule.model_validate(record) for record in content))
+
 
 def load_rules(root: Path | None = None) -> RuleBase:
     """Load every ``<module>.yaml`` under ``root`` (default: this package)."""

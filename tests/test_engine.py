@@ -51,15 +51,31 @@ def test_how_chains_from_input_facts_with_actual_values_and_thresholds() -> None
 
 
 def test_why_not_names_the_rule_the_failed_condition_and_threshold() -> None:
-    result = consult({"customer": customer(days_since_last_purchase=120)})
+    result = consult({"customer": customer(annual_purchases=450_000, purchase_frequency=6)})
+    tier = result.conclusion("value_tier")
+    assert tier is not None and tier.value == "medium"
+    blocked = {w.value: w for w in tier.why_not}
+    high = blocked["high"]
+    assert high.rule == "GR-019"
+    # the failed condition is on the purchase-amount band; the explanation follows it down to
+    # the input and the threshold that decided the band
+    assert (high.field, high.actual, high.expected) == (
+        "customer.annual_purchases",
+        450_000,
+        1_000_000,
+    )
+    assert high.failed == (
+        "needs Purchase amount is High amount, but Purchase amount is Medium amount: "
+        "needs annual purchases ≥ 1,000,000 (grading.monetary_high_min_purchases), "
+        "but annual purchases is 450,000"
+    )
+    assert blocked["low"].rule == "GR-022" and blocked["low"].expected == 200_000
+
+
+def test_intermediate_bands_carry_no_why_not_of_their_own() -> None:
+    result = consult({"customer": customer()})
     recency = result.conclusion("recency")
-    assert recency is not None and recency.value == "lapsing"
-    blocked = {w.value: w for w in recency.why_not}
-    assert blocked["recent"].rule == "GR-001"
-    assert blocked["recent"].field == "customer.days_since_last_purchase"
-    assert (blocked["recent"].actual, blocked["recent"].expected) == (120, 90)
-    assert "≤ 90 (grading.recency_recent_max_days)" in blocked["recent"].failed
-    assert blocked["lapsed"].rule == "GR-003" and blocked["lapsed"].expected == 180
+    assert recency is not None and recency.intermediate and recency.why_not == []
 
 
 def test_chinese_explanations() -> None:

@@ -1,0 +1,1 @@
+"""Benchmarks and the generated cases they (and the equivalence tests) use."""
