@@ -1,6 +1,7 @@
 """``sales-expert lint``: everything that can be wrong with the rule base, found before use.
 
-Checks: duplicate ids; references to facts, fields, parameters, topics, values and formulas
+Checks: duplicate ids; catalogue fields that disagree with their catalogue; references to
+facts, fields, parameters, topics, values and formulas
 that do not exist; citations to unknown sources or sections; texts missing or untranslated;
 topic values no rule can conclude; rules that can never fire given the fields' declared
 domains (or because a topic value they need is never concluded); parameters and formulas
@@ -10,7 +11,9 @@ nothing uses; parameter values outside their declared range.
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Iterator
+from typing import Any
 
 from engine.domains import field_domain, is_empty, narrow
 from engine.references import Finding, reference_findings
@@ -51,6 +54,43 @@ def translation_findings(rulebase: RuleBase, kb: Knowledge) -> Iterator[Finding]
                     f"field {name}.{field}",
                     "needs an English description and a Chinese label",
                 )
+
+
+def _literal_ids(annotation: Any) -> set[str]:
+    found: set[str] = set()
+    for arg in typing.get_args(annotation):
+        found |= _literal_ids(arg)
+    if typing.get_origin(annotation) is typing.Literal:
+        found |= {str(a) for a in typing.get_args(annotation)}
+    return found
+
+
+def catalogue_findings(kb: Knowledge) -> Iterator[Finding]:
+    """Fields drawing on a catalogue allow exactly its items; items are translated."""
+    for name, model in SECTIONS.items():
+        for field, info in model.model_fields.items():
+            extra = info.json_schema_extra
+            catalogue = extra.get("catalogue") if isinstance(extra, dict) else None
+            if not isinstance(catalogue, str):
+                continue
+            entries = kb.catalogues.get(catalogue)
+            where = f"field {name}.{field}"
+            if entries is None:
+                yield Finding("catalogue", where, f"no catalogue {catalogue!r}")
+                continue
+            allowed = _literal_ids(info.annotation)
+            if allowed != set(entries):
+                yield Finding(
+                    "catalogue",
+                    where,
+                    f"allows {sorted(allowed - set(entries))} not in catalogue "
+                    f"{catalogue!r}; catalogue has {sorted(set(entries) - allowed)} "
+                    "the field does not allow",
+                )
+    for catalogue, items in kb.catalogues.items():
+        for entry in items.values():
+            yield from _untranslated(f"catalogue {catalogue}.{entry.id}", entry.label)
+            yield from _untranslated(f"catalogue {catalogue}.{entry.id}", entry.description)
 
 
 def producible(rulebase: RuleBase) -> set[tuple[str, str | None]]:
@@ -144,6 +184,7 @@ def lint(rulebase: RuleBase, kb: Knowledge) -> list[Finding]:
     if findings:  # later checks assume references resolve
         return findings
     findings.extend(translation_findings(rulebase, kb))
+    findings.extend(catalogue_findings(kb))
     findings.extend(unproduced_findings(rulebase, kb))
     findings.extend(dead_rule_findings(rulebase, kb))
     findings.extend(usage_findings(rulebase, kb))

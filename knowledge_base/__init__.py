@@ -6,6 +6,7 @@ imports ``rules`` or ``engine``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from knowledge_base.errors import KnowledgeBaseError, SalesExpertError
-from knowledge_base.schema import LANGUAGES, Formula, Parameter, Source, Text, Topic
+from knowledge_base.schema import LANGUAGES, CatalogueEntry, Formula, Parameter, Source, Text, Topic
 
 ROOT = Path(__file__).resolve().parent
 M = TypeVar("M", bound=BaseModel)
@@ -31,6 +32,8 @@ class Knowledge:
     formulas: Mapping[str, Formula]
     sources: Mapping[str, Source]
     texts: Mapping[str, Mapping[str, str]]
+    catalogues: Mapping[str, Mapping[str, CatalogueEntry]] = dataclasses.field(default_factory=dict)
+    """Enumerated catalogues by name (file stem under ``catalogues/``), entries by id."""
 
     def text(self, key: str, lang: str = "en", **values: object) -> str:
         """A UI or explanation string in ``lang``, falling back to English, then to the key."""
@@ -55,6 +58,10 @@ class Knowledge:
             "formulas": {k: v.model_dump(mode="json") for k, v in sorted(self.formulas.items())},
             "sources": {k: v.model_dump(mode="json") for k, v in sorted(self.sources.items())},
             "texts": {lang: dict(sorted(t.items())) for lang, t in sorted(self.texts.items())},
+            "catalogues": {
+                name: {k: v.model_dump(mode="json") for k, v in entries.items()}
+                for name, entries in sorted(self.catalogues.items())
+            },
         }
 
     @classmethod
@@ -66,6 +73,10 @@ class Knowledge:
             formulas={k: Formula.model_validate(v) for k, v in content["formulas"].items()},
             sources={k: Source.model_validate(v) for k, v in content["sources"].items()},
             texts={lang: dict(texts) for lang, texts in content["texts"].items()},
+            catalogues={
+                name: {k: CatalogueEntry.model_validate(v) for k, v in entries.items()}
+                for name, entries in content.get("catalogues", {}).items()
+            },
         )
 
 
@@ -110,6 +121,12 @@ def _load_dir(root: Path, folder: str, model: type[M], key: str) -> dict[str, M]
     return found
 
 
+def _load_catalogue(path: Path) -> dict[str, CatalogueEntry]:
+    entries: dict[str, CatalogueEntry] = {}
+    _keyed(path, validate_records(path, CatalogueEntry, read_yaml(path) or []), "id", entries)
+    return entries
+
+
 def _flatten(prefix: str, node: Any, out: dict[str, str]) -> None:
     if isinstance(node, dict):
         for k, v in node.items():
@@ -146,6 +163,10 @@ def load_knowledge(root: Path | None = None) -> Knowledge:
         formulas=_load_dir(root, "formulas", Formula, "id"),
         sources=sources,
         texts=_load_texts(root),
+        catalogues={
+            path.stem: _load_catalogue(path)
+            for path in sorted((root / "catalogues").glob("*.yaml"))
+        },
     )
 
 
@@ -157,6 +178,7 @@ def _default_knowledge() -> Knowledge:
 __all__ = [
     "LANGUAGES",
     "ROOT",
+    "CatalogueEntry",
     "Formula",
     "Knowledge",
     "KnowledgeBaseError",

@@ -108,6 +108,14 @@ class Formula(Strict):
     expr: Expr
 
 
+class CatalogueEntry(Strict):
+    """An item of an enumerated catalogue (observed signals, objection types…)."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    label: Text
+    description: Text
+
+
 class Source(Strict):
     """A citation tag of the seed documents and the sections that may be cited."""
 

@@ -31,3 +31,13 @@ def fact_field(
     if unit:
         extra["unit"] = unit
     return Field(default, description=en, json_schema_extra=extra, **constraints)
+
+
+def catalogue_field(en: str, zh: str, *, label: str, catalogue: str) -> Any:
+    """A list of items from a knowledge-base catalogue (``knowledge_base/catalogues/NAME.yaml``).
+
+    Declare the field as ``list[Literal[...ids]]``; lint checks the Literal's ids and the
+    catalogue's are the same, so descriptions in both languages exist for every item.
+    """
+    extra: dict[str, Any] = {"zh": zh, "en": label, "catalogue": catalogue}
+    return Field(default_factory=list, description=en, json_schema_extra=extra)
