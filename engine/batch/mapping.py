@@ -1,0 +1,151 @@
+"""Between table rows and consultations: input columns from the case model, output columns
+from the conclusions.
+
+Input columns are ``section.field`` (``customer.annual_purchases``); a list field holds its
+items separated by ``;``; an empty cell is "not given". Output columns are listed in
+``OUTPUT_COLUMNS`` and documented by ``sales-expert batch --template``.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from engine.result import Conclusion, Result
+from knowledge_base.facts import SECTIONS
+
+LIST_SEPARATOR = ";"
+
+
+def input_columns() -> list[str]:
+    """Every input column the batch understands, in case-model order."""
+    return [f"{name}.{field}" for name, model in SECTIONS.items() for field in model.model_fields]
+
+
+def _is_list(section: str, field: str) -> bool:
+    annotation = SECTIONS[section].model_fields[field].annotation
+    return typing.get_origin(annotation) in (list, set, frozenset, tuple)
+
+
+def row_to_case(row: dict[str, str | None]) -> dict[str, Any]:
+    """A table row as a case dict; unknown columns are kept so validation names them."""
+    case: dict[str, dict[str, Any]] = {}
+    for column, raw in row.items():
+        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+            continue
+        section, _, field = column.partition(".")
+        value: Any = raw.strip() if isinstance(raw, str) else raw
+        if (
+            section in SECTIONS
+            and field in SECTIONS[section].model_fields
+            and _is_list(section, field)
+            and isinstance(value, str)
+        ):
+            value = [item.strip() for item in value.split(LIST_SEPARATOR) if item.strip()]
+        case.setdefault(section, {})[field or column] = value
+    return case
+
+
+@dataclass(frozen=True)
+class Column:
+    """An output column: a topic's value, all its values, the top-ranked one, or a detail."""
+
+    name: str
+    topic: str
+    take: str = "value"  # value | values | top | reasons
+    description: str = ""
+
+
+OUTPUT_COLUMNS: tuple[Column, ...] = (
+    Column("value_tier", "value_tier", description="customer value: high | medium | low"),
+    Column("market_position", "market_position", description="key | general | scattered"),
+    Column("loyalty", "loyalty", description="loyal | potential_loyal | churn_risk"),
+    Column("lifecycle", "lifecycle", description="new | growing | mature | declining"),
+    Column(
+        "difference_class",
+        "difference_class",
+        description="most_valuable | most_growth | below_zero | ordinary",
+    ),
+    Column("service_tier", "service_tier", description="vip | key | ordinary"),
+    Column(
+        "portfolio_strategy",
+        "portfolio_strategy",
+        description="concentration | differentiation | personalization",
+    ),
+    Column("maintenance_plan", "maintenance_plan", description="follow-up plan id"),
+    Column(
+        "information_sufficiency",
+        "information_sufficiency",
+        description="credit information: sufficient | partial | insufficient",
+    ),
+    Column("risk_level", "risk_level", description="low | medium | high | very_high"),
+    Column(
+        "credit_decision",
+        "credit_decision",
+        description="approve | approve_with_conditions | refer | decline",
+    ),
+    Column("recommended_limit", "recommended_limit", description="yuan"),
+    Column("recommended_term_days", "recommended_term_days", description="days"),
+    Column(
+        "credit_conditions",
+        "credit_condition",
+        "values",
+        description="conditions of the credit, ';'-separated",
+    ),
+    Column(
+        "principal_reasons",
+        "credit_decision",
+        "reasons",
+        description="ranked principal reasons of the credit decision, ' | '-separated",
+    ),
+    Column(
+        "debtor_type",
+        "debtor_type",
+        "values",
+        description="debtor type(s) recognised, strongest first, ';'-separated",
+    ),
+    Column(
+        "collection_means",
+        "collection_means",
+        "values",
+        description="collection means advised, ';'-separated",
+    ),
+    Column(
+        "top_technique", "closing_technique", "top", description="best-ranked closing technique"
+    ),
+)
+
+
+def _ranked(conclusions: list[Conclusion]) -> list[Conclusion]:
+    return sorted(conclusions, key=lambda c: -(c.score or 0.0))
+
+
+def _reasons(conclusion: Conclusion | None) -> str:
+    reasons = conclusion.details.get("reasons", []) if conclusion else []
+    texts = (r.get("text", "") if isinstance(r, dict) else str(r) for r in reasons)
+    return " | ".join(t for t in texts if t)
+
+
+def _cell(column: Column, by_topic: dict[str, list[Conclusion]]) -> Any:
+    found = by_topic.get(column.topic, [])
+    if column.take == "reasons":
+        return _reasons(found[0] if found else None)
+    if column.take == "top":
+        return _ranked(found)[0].value if found else ""
+    if column.take == "values":
+        return LIST_SEPARATOR.join(str(c.value) for c in _ranked(found))
+    return found[0].value if found else ""
+
+
+def result_cells(result: Result) -> Iterator[Any]:
+    by_topic: dict[str, list[Conclusion]] = {}
+    for conclusion in result.conclusions:
+        by_topic.setdefault(conclusion.topic, []).append(conclusion)
+    return (_cell(column, by_topic) for column in OUTPUT_COLUMNS)
+
+
+HEAD_COLUMNS = ("row", "consultation_id", "customer_id", "status")
+OUTPUT_HEADER = [*HEAD_COLUMNS, *(c.name for c in OUTPUT_COLUMNS)]
+ERROR_HEADER = ["row", "field", "value", "message"]

@@ -1,0 +1,222 @@
+"""``sales-expert batch``: a whole customer book through the engine, resumable and in order.
+
+Rows are consulted in chunks by worker processes (durable-rules never releases the GIL, so
+parallelism means processes) and written in input order. After every window of chunks the
+output and errors journals are flushed and a checkpoint records how far they are valid; a run
+that is killed and started again with the same command cuts the journals back to the
+checkpoint and continues after the last recorded row, so the final output equals an
+uninterrupted run's. Bad rows never stop the run: each problem goes to the errors file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
+
+from engine.api import default_engine
+from engine.batch.mapping import ERROR_HEADER, OUTPUT_HEADER, result_cells, row_to_case
+from engine.batch.progress import Progress
+from engine.batch.table import (
+    Journal,
+    Row,
+    count_rows,
+    fingerprint,
+    is_parquet,
+    journal_to_parquet,
+    read_rows,
+)
+from engine.errors import InputError, SalesExpertError
+
+T = TypeVar("T")
+Outcome = tuple[int, str, str, list[Any] | None, list[tuple[str, Any, str]] | None]
+"""(row, consultation id, customer id, output cells or None, problems or None)."""
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    input: Path
+    out: Path
+    errors: Path | None = None
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    lang: str = "en"
+    chunk_rows: int = 200
+    restart: bool = False
+
+    @property
+    def errors_path(self) -> Path:
+        return self.errors or self.out.with_name(self.out.name + ".errors.csv")
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.out.with_name(self.out.name + ".checkpoint.json")
+
+    @property
+    def journal_path(self) -> Path:
+        return (
+            self.out.with_name(self.out.name + ".journal.csv") if is_parquet(self.out) else self.out
+        )
+
+
+@dataclass
+class Checkpoint:
+    """How far the output is valid; written atomically after every committed window."""
+
+    key: str
+    rows_done: int = 0
+    ok: int = 0
+    failed: int = 0
+    out_bytes: int | None = None
+    errors_bytes: int | None = None
+    complete: bool = False
+
+    def save(self, path: Path) -> None:
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(json.dumps(asdict(self)), encoding="utf-8")
+        os.replace(temporary, path)
+
+
+@dataclass(frozen=True)
+class Summary:
+    rows_in: int
+    ok: int
+    failed: int
+    seconds: float
+    resumed_at: int
+    already_complete: bool = False
+
+
+def run_key(options: BatchOptions) -> str:
+    """Same input file, options and rule base → same key (and same consultation ids)."""
+    identity = [fingerprint(options.input), options.lang, default_engine().version]
+    return hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:12]
+
+
+def consult_chunk(job: tuple[str, str, list[tuple[int, Row]]]) -> list[Outcome]:
+    """Worker: consult each row; a bad row becomes its problems, never an exception."""
+    key, lang, rows = job
+    engine = default_engine()
+    outcomes: list[Outcome] = []
+    for number, row in rows:
+        consultation_id = f"{key}-{number}"
+        customer = str(row.get("customer.id") or "")
+        try:
+            result = engine.consult(row_to_case(row), lang=lang)
+        except InputError as exc:
+            problems = [(p.field, p.value, p.message) for p in exc.problems]
+            outcomes.append((number, consultation_id, customer, None, problems))
+            continue
+        except SalesExpertError as exc:
+            outcomes.append(
+                (
+                    number,
+                    consultation_id,
+                    customer,
+                    None,
+                    [("(engine)", None, f"[{exc.code}] {exc}")],
+                )
+            )
+            continue
+        outcomes.append((number, consultation_id, customer, list(result_cells(result)), None))
+    return outcomes
+
+
+def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _warm() -> None:
+    default_engine()
+
+
+def _load_checkpoint(options: BatchOptions, key: str) -> Checkpoint:
+    path = options.checkpoint_path
+    if options.restart or not path.exists():
+        return Checkpoint(key)
+    saved = Checkpoint(**json.loads(path.read_text(encoding="utf-8")))
+    return saved if saved.key == key else Checkpoint(key)
+
+
+def _write(outcomes: list[Outcome], out: Journal, errors: Journal, state: Checkpoint) -> None:
+    out_rows: list[list[Any]] = []
+    error_rows: list[list[Any]] = []
+    for number, consultation_id, customer, cells, problems in outcomes:
+        if cells is not None:
+            out_rows.append([number, consultation_id, customer, "ok", *cells])
+            state.ok += 1
+        else:
+            out_rows.append([number, consultation_id, customer, "failed"])
+            error_rows.extend([number, f, "" if v is None else v, m] for f, v, m in problems or [])
+            state.failed += 1
+    out.append(out_rows)
+    errors.append(error_rows)
+
+
+def run_batch(options: BatchOptions, stream: TextIO | None = None) -> Summary:
+    """Run (or resume) a batch; returns the counts for the summary line."""
+    started = time.monotonic()
+    key = run_key(options)
+    state = _load_checkpoint(options, key)
+    if state.complete:
+        return Summary(state.rows_done, state.ok, state.failed, 0.0, state.rows_done, True)
+    resumed_at = state.rows_done
+    out = Journal(options.journal_path, OUTPUT_HEADER, state.out_bytes)
+    errors = Journal(options.errors_path, ERROR_HEADER, state.errors_bytes)
+    progress = Progress(count_rows(options.input), state.rows_done, stream)
+    chunks = _batched(read_rows(options.input, skip=state.rows_done), options.chunk_rows)
+    jobs = ((key, options.lang, chunk) for chunk in chunks)
+    try:
+        with WorkerPool(options.workers) as pool:
+            for window in _batched(jobs, max(1, options.workers) * 4):
+                for outcomes in pool.map(window):
+                    _write(outcomes, out, errors, state)
+                    state.rows_done += len(outcomes)
+                state.out_bytes, state.errors_bytes = out.commit(), errors.commit()
+                state.save(options.checkpoint_path)
+                progress.update(state.rows_done)
+    finally:
+        out.close()
+        errors.close()
+    if is_parquet(options.out):
+        journal_to_parquet(options.journal_path, options.out, ("row",))
+        options.journal_path.unlink()
+    state.complete = True
+    state.save(options.checkpoint_path)
+    progress.finish()
+    return Summary(state.rows_done, state.ok, state.failed, time.monotonic() - started, resumed_at)
+
+
+class WorkerPool:
+    """Consults chunks in order: in this process for one worker, in a process pool for more."""
+
+    def __init__(self, workers: int) -> None:
+        self._pool: Any = None
+        if workers > 1:
+            context = multiprocessing.get_context("spawn")
+            self._pool = context.Pool(workers, initializer=_warm)
+
+    def map(self, jobs: list[tuple[str, str, list[tuple[int, Row]]]]) -> list[list[Outcome]]:
+        if self._pool is None:
+            return [consult_chunk(job) for job in jobs]
+        outcomes: list[list[Outcome]] = self._pool.map(consult_chunk, jobs, chunksize=1)
+        return outcomes
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if self._pool is not None:
+            if kind is None:
+                self._pool.close()
+            else:
+                self._pool.terminate()
+            self._pool.join()
