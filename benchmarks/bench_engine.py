@@ -16,10 +16,10 @@ fresh subprocess per path (max RSS). Figures are printed, never asserted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import json
 import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -52,16 +52,17 @@ def stock_path(compiled: CompiledRuleBase) -> Run:
                 value: Any = conclude.value
                 if conclude.formula is not None:
                     value = compute(kb.formulas[conclude.formula], c._m, kb)[0]
-                try:
+                with contextlib.suppress(
+                    durable_engine.MessageNotHandledException,
+                    durable_engine.MessageObservedException,
+                ):
                     c.assert_fact({"t": conclude.topic, "value": value})
-                except (durable_engine.MessageNotHandledException,
-                        durable_engine.MessageObservedException):
-                    pass
 
         return action
 
-    definition = {rid: {**copy.deepcopy(d), "run": action_for(rid)}
-                  for rid, d in compiled.definitions.items()}
+    definition = {
+        rid: {**copy.deepcopy(d), "run": action_for(rid)} for rid, d in compiled.definitions.items()
+    }
     definition[ANCHOR_RULE] = {**copy.deepcopy(ANCHOR_DEFINITION), "run": lambda c: None}
     host = SyncHost()
     host.register_rulesets({RULESET: definition})
@@ -71,10 +72,8 @@ def stock_path(compiled: CompiledRuleBase) -> Run:
         sid = uuid.uuid4().hex
         try:
             for fact in facts:
-                try:
+                with contextlib.suppress(durable_engine.MessageNotHandledException):
                     host.assert_fact(RULESET, {**fact, "sid": sid})
-                except durable_engine.MessageNotHandledException:
-                    pass
             return host.get_facts(RULESET, sid)
         finally:
             host.delete_state(RULESET, sid)
@@ -108,9 +107,8 @@ def percentile(values: list[float], share: float) -> float:
 
 def peak_rss_mb(path: str, cases: int) -> float:
     """Max RSS of a fresh process running one path over the cases (MB)."""
-    code = (f"from benchmarks.bench_engine import _peak_child; _peak_child({path!r}, {cases})")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+    code = f"from benchmarks.bench_engine import _peak_child; _peak_child({path!r}, {cases})"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(done.stdout.strip())
 
 
@@ -132,7 +130,7 @@ def measure(count: int, rounds: int) -> dict[str, Any]:
     chunk = max(1, count // rounds)
     for start in range(0, count, chunk):
         for name, run in paths.items():
-            seconds[name] += timed(run, cases[start:start + chunk], latencies[name])
+            seconds[name] += timed(run, cases[start : start + chunk], latencies[name])
     report: dict[str, Any] = {"cases": count, "ruleset_version": default_engine().version}
     for name in paths:
         report[name] = {
@@ -141,8 +139,9 @@ def measure(count: int, rounds: int) -> dict[str, Any]:
             "p99_ms": round(percentile(latencies[name], 0.99) * 1000, 3),
             "peak_rss_mb": round(peak_rss_mb(name, min(count, 2000)), 1),
         }
-    report["ratio_b_over_a"] = round(report["b"]["consultations_per_s"]
-                                     / report["a"]["consultations_per_s"], 2)
+    report["ratio_b_over_a"] = round(
+        report["b"]["consultations_per_s"] / report["a"]["consultations_per_s"], 2
+    )
     return report
 
 
@@ -157,11 +156,15 @@ def main() -> None:
         print(json.dumps(report, indent=2))
         return
     print(f"{report['cases']} generated cases, rule base {report['ruleset_version']}")
-    for name, title in (("a", "(a) stock durable-rules host, no trace"),
-                        ("b", "(b) sales-expert engine, trace + explanation")):
+    for name, title in (
+        ("a", "(a) stock durable-rules host, no trace"),
+        ("b", "(b) sales-expert engine, trace + explanation"),
+    ):
         r = report[name]
-        print(f"{title:48} {r['consultations_per_s']:>9,.0f}/s  p50 {r['p50_ms']:.3f} ms"
-              f"  p99 {r['p99_ms']:.3f} ms  peak RSS {r['peak_rss_mb']:.0f} MB")
+        print(
+            f"{title:48} {r['consultations_per_s']:>9,.0f}/s  p50 {r['p50_ms']:.3f} ms"
+            f"  p99 {r['p99_ms']:.3f} ms  peak RSS {r['peak_rss_mb']:.0f} MB"
+        )
     print(f"ratio b/a: {report['ratio_b_over_a']:.2f}x")
 
 

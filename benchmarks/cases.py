@@ -67,8 +67,9 @@ def generate_section(model: type[BaseModel], rng: random.Random, index: int) -> 
     return data
 
 
-def generate_cases(count: int, seed: int = 7, sections: tuple[str, ...] | None = None
-                   ) -> list[dict[str, Any]]:
+def generate_cases(
+    count: int, seed: int = 7, sections: tuple[str, ...] | None = None
+) -> list[dict[str, Any]]:
     """``count`` valid cases; every section (or those named) present in each case."""
     rng = random.Random(seed)
     wanted = sections or tuple(SECTIONS)

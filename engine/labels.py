@@ -49,6 +49,9 @@ def value_label(fact: str, field: str, value: Any, kb: Knowledge, lang: str) -> 
     label = kb.value_labels.get((fact, str(value)))
     if label is not None:
         return label.get(lang)
+    entry = kb.catalogues.get(_catalogue(fact, field), {}).get(str(value))
+    if entry is not None:  # an item of a list field drawn from a catalogue
+        return entry.label.get(lang)
     key = f"enum.{field}.{value}"
     text = kb.text(key, lang)
     return str(value) if text == key else text
@@ -56,3 +59,11 @@ def value_label(fact: str, field: str, value: Any, kb: Knowledge, lang: str) -> 
 
 def topic_value_label(topic_id: str, value: Any, kb: Knowledge, lang: str) -> str:
     return value_label(topic_id, "value", value, kb, lang)
+
+
+def _catalogue(fact: str, field: str) -> str:
+    """The catalogue a case field draws its items from (``catalogue_field``), or ""."""
+    model = SECTIONS.get(fact)
+    info = model.model_fields.get(field) if model else None
+    extra = info.json_schema_extra if info else None
+    return str(extra.get("catalogue", "")) if isinstance(extra, dict) else ""

@@ -16,9 +16,11 @@ def _detail_lines(conclusion: Conclusion, kb: Knowledge, lang: str) -> list[str]
         if key == "formula" and isinstance(value, dict):
             inputs = ", ".join(f"{k}={v:,}" for k, v in value.get("inputs", {}).items())
             lines.append(f"    {label}: {value.get('text')} [{inputs}] = {value.get('result'):,}")
+        elif isinstance(value, list) and not value:
+            lines.append(f"    {label}: {kb.text('explain.nothing', lang)}")
         elif isinstance(value, list):
             lines.append(f"    {label}:")
-            lines.extend(f"      - {_short(item)}" for item in value)
+            lines.extend(f"      {_item(item, kb, lang)}" for item in value)
         else:
             lines.append(f"    {label}: {_short(value)}")
     return lines
@@ -26,6 +28,17 @@ def _detail_lines(conclusion: Conclusion, kb: Knowledge, lang: str) -> list[str]
 
 def _short(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
+
+
+def _item(item: Any, kb: Knowledge, lang: str) -> str:
+    """A list entry: plain text, or a record with ``text`` (and ``rank``/``score`` if ranked),
+    such as the credit decision's reasons and what would change it."""
+    if not (isinstance(item, dict) and "text" in item):
+        return f"- {_short(item)}"
+    prefix = f"{item['rank']}." if "rank" in item else "-"
+    if isinstance(item.get("score"), int | float):
+        prefix += f" [{kb.text('cli.weight', lang)} {item['score']:g}]"
+    return f"{prefix} {item['text']}"
 
 
 def render_conclusion(conclusion: Conclusion, kb: Knowledge, lang: str) -> list[str]:

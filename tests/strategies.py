@@ -23,3 +23,52 @@ def customers() -> st.SearchStrategy[dict[str, Any]]:
         purchases_growth_pct=st.floats(-100, 1000, allow_nan=False),
         complaints_last_year=st.integers(0, 1000),
     )
+
+
+REPORTS = ["not_done", "favourable", "neutral", "adverse"]
+SECURITY = ["none", "guarantee", "bank_guarantee", "collateral"]
+
+
+def _maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.none(), strategy)
+
+
+def _days() -> st.SearchStrategy[int]:
+    """Mostly around the credit thresholds (15/30/90 days), sometimes anywhere."""
+    return st.one_of(st.integers(0, 120), st.integers(0, 36_500))
+
+
+def _amounts() -> st.SearchStrategy[int]:
+    return st.one_of(st.integers(1, 2_000_000), st.integers(1, 10**12))
+
+
+def credits() -> st.SearchStrategy[dict[str, Any]]:
+    """Valid credit sections over each field's whole range, optional fields often missing."""
+    return st.fixed_dictionaries(
+        {
+            "requested_amount": _amounts(),
+            "requested_term_days": st.integers(1, 3650),
+            "current_receivables": st.one_of(st.just(0), st.integers(0, 2_000_000)),
+            "current_credit_limit": _maybe(st.integers(0, 2_000_000)),
+            "on_time_payment_pct": _maybe(st.floats(0, 100, allow_nan=False)),
+            "longest_days_overdue": _maybe(_days()),
+            "current_days_overdue": st.one_of(st.just(0), _days()),
+            "overdue_amount": st.one_of(st.just(0), st.integers(0, 1_000_000)),
+            "bad_debts_count": st.sampled_from([0, 0, 0, 1, 2]),
+            "debt_ratio_pct": _maybe(st.floats(0, 1000, allow_nan=False)),
+            "years_in_business": _maybe(st.floats(0, 200, allow_nan=False)),
+            "registered_capital": _maybe(st.integers(0, 10**9)),
+            "annual_turnover": _maybe(st.integers(0, 10**10)),
+            "financial_trend": _maybe(st.sampled_from(["improving", "stable", "deteriorating"])),
+            "bank_report": st.sampled_from(REPORTS),
+            "agency_report": st.sampled_from(REPORTS),
+            "organisation_report": st.sampled_from(REPORTS),
+            "internal_report": st.sampled_from(REPORTS),
+            "security_offered": st.sampled_from(SECURITY),
+        }
+    )
+
+
+def credit_cases() -> st.SearchStrategy[dict[str, Any]]:
+    """A customer and a credit request, both spanning their declared ranges."""
+    return st.fixed_dictionaries({"customer": customers(), "credit": credits()})

@@ -9,9 +9,11 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from knowledge_base.facts._fields import Section
+from knowledge_base.facts.credit import Credit
 from knowledge_base.facts.customer import Customer
+from knowledge_base.facts.deal import Deal
 
-SECTIONS: dict[str, type[Section]] = {"customer": Customer}
+SECTIONS: dict[str, type[Section]] = {"customer": Customer, "credit": Credit, "deal": Deal}
 """Fact type name → section model; the fact type is what rules match on (``fact: customer``)."""
 
 
@@ -21,6 +23,8 @@ class Case(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer: Customer
+    credit: Credit | None = None
+    deal: Deal | None = None
 
 
-__all__ = ["SECTIONS", "Case", "Customer", "Section"]
+__all__ = ["SECTIONS", "Case", "Credit", "Customer", "Deal", "Section"]

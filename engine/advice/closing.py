@@ -1,0 +1,78 @@
+"""Closing-coach advice after inference: the ranking of techniques and actions, and its evidence.
+
+Nothing here decides anything: which techniques, responses, actions and warnings apply comes
+from the rules (``rules/closing.yaml``), and each value's evidence score is the sum of the
+weights of the rules that concluded it (``engine.firing``). This module only presents them:
+
+- The closing advice is grouped after the other conclusions, topic by topic in ``ADVICE``
+  order, each topic's values by evidence score (highest first), ties in the order of the
+  topic's values in ``knowledge_base/topics/closing.yaml`` (``genuine_urgency`` is last there,
+  so urgency never wins a tie).
+- Ranked topics get ``details["rank"]`` (1 = the best move) and ``details["evidence"]``: each
+  supporting rule with its title and the points it added, so the rank can be checked.
+- The offer built on a conditional credit approval lists the conditions the credit module
+  concluded (``details["credit_conditions"]``), when the case had a credit section.
+"""
+
+from __future__ import annotations
+
+from engine.core import Context
+from engine.labels import number, topic_value_label
+from engine.result import Conclusion, Result
+
+ADVICE = ("closing_technique", "objection_response", "next_action", "recommended_channel", "avoid")
+"""The closing module's advice topics, in the order they are shown."""
+RANKED = frozenset({"closing_technique", "next_action"})
+CONDITIONS = "credit_condition"
+ON_CONDITIONS = frozenset({"conditional_terms", "price_conditional_terms"})
+
+
+def _evidence(context: Context, conclusion: Conclusion) -> list[str]:
+    """One line per supporting rule: id, title and the points its weight added."""
+    compiled, lang = context.engine.compiled, context.lang
+    kb = compiled.knowledge
+    lines = []
+    for rule_id in conclusion.rules:
+        weight = sum(
+            c.weight
+            for c in compiled.plans[rule_id].concludes
+            if c.topic == conclusion.topic and c.value == conclusion.value
+        )
+        title = compiled.rules[rule_id].title.get(lang)
+        lines.append(
+            kb.text("closing.evidence", lang, rule=rule_id, title=title, points=number(weight))
+        )
+    return lines
+
+
+def ranked(context: Context, conclusions: list[Conclusion], topic: str) -> list[Conclusion]:
+    """The topic's conclusions best first: evidence score, then catalogue order."""
+    order = context.engine.compiled.knowledge.topics[topic].value_ids()
+    found = [c for c in conclusions if c.topic == topic]
+    return sorted(found, key=lambda c: (-(c.score or 0.0), order.index(str(c.value))))
+
+
+def enrich(context: Context, result: Result) -> None:
+    """The closing module's enricher (listed in ``engine.advice.ENRICHERS``)."""
+    slots = [i for i, c in enumerate(result.conclusions) if c.topic in ADVICE]
+    if not slots:
+        return
+    advice = [result.conclusions[i] for i in slots]
+    kb, lang = context.engine.compiled.knowledge, context.lang
+    conditions = [
+        topic_value_label(CONDITIONS, c.value, kb, lang)
+        for c in result.conclusions
+        if c.topic == CONDITIONS
+    ]
+    grouped: list[Conclusion] = []
+    for topic in ADVICE:
+        for rank, conclusion in enumerate(ranked(context, advice, topic), 1):
+            if topic in RANKED:
+                evidence = _evidence(context, conclusion)
+                conclusion.details = {"rank": rank, **conclusion.details, "evidence": evidence}
+            if conclusion.value in ON_CONDITIONS and conditions:
+                conclusion.details["credit_conditions"] = conditions
+            grouped.append(conclusion)
+    taken = set(slots)
+    rest = [c for i, c in enumerate(result.conclusions) if i not in taken]
+    result.conclusions[:] = [*rest[: slots[0]], *grouped, *rest[slots[0] :]]

@@ -1,0 +1,190 @@
+"""The credit section of a case: the request, the payment record and what each check found.
+
+Optional fields are ``None`` when the information was not gathered. That is a state the credit
+rules reason about (information sufficiency, what to investigate next), never a validation
+error. Figures about our own books that are always known (what is overdue now, bad debts we
+wrote off) default to 0 instead.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from knowledge_base.facts._fields import Section, fact_field
+from knowledge_base.facts.customer import MONEY_MAX
+
+Report = Literal["not_done", "favourable", "neutral", "adverse"]
+"""What one investigation channel returned (MKT-CM §Credit/investigation)."""
+Trend = Literal["improving", "stable", "deteriorating"]
+Security = Literal["none", "guarantee", "bank_guarantee", "collateral"]
+
+DAYS_MAX = 36_500
+"""Upper bound of any count of days in a case (100 years)."""
+
+
+class Credit(Section):
+    """A request for credit (赊销) and what is known about the customer's creditworthiness."""
+
+    requested_amount: int = fact_field(
+        "Credit line requested: the most the customer wants to owe us at one time, in yuan, "
+        "1-10^12.",
+        "申请信用额度",
+        label="requested credit",
+        unit="yuan",
+        ge=1,
+        le=MONEY_MAX,
+    )
+    requested_term_days: int = fact_field(
+        "Payment term requested, in days after invoice, 1-3650.",
+        "申请账期",
+        label="requested term",
+        unit="days",
+        ge=1,
+        le=3650,
+    )
+    current_receivables: int = fact_field(
+        "What the customer owes us now (open invoices), in yuan, 0-10^12; 0 if nothing.",
+        "当前应收账款",
+        label="current receivables",
+        unit="yuan",
+        default=0,
+        ge=0,
+        le=MONEY_MAX,
+    )
+    current_credit_limit: int | None = fact_field(
+        "The customer's current credit line with us, in yuan, 0-10^12; not given if it has "
+        "none yet.",
+        "现有信用额度",
+        label="current credit limit",
+        unit="yuan",
+        default=None,
+        ge=0,
+        le=MONEY_MAX,
+    )
+    on_time_payment_pct: float | None = fact_field(
+        "Share of invoices paid by their due date, in percent, 0-100; not given if there is "
+        "no payment record.",
+        "按期付款比例",
+        label="share paid on time",
+        unit="%",
+        default=None,
+        ge=0,
+        le=100,
+    )
+    longest_days_overdue: int | None = fact_field(
+        "Longest delay past the due date of any invoice in the payment record, in days, "
+        "0-36500; not given if there is no payment record.",
+        "历史最长逾期天数",
+        label="longest days overdue",
+        unit="days",
+        default=None,
+        ge=0,
+        le=DAYS_MAX,
+    )
+    current_days_overdue: int = fact_field(
+        "Days the oldest unpaid invoice is now past its due date, 0-36500; 0 if nothing is "
+        "overdue.",
+        "当前逾期天数",
+        label="current days overdue",
+        unit="days",
+        default=0,
+        ge=0,
+        le=DAYS_MAX,
+    )
+    overdue_amount: int = fact_field(
+        "Amount now past its due date, in yuan, 0-10^12; 0 if nothing is overdue.",
+        "当前逾期金额",
+        label="overdue amount",
+        unit="yuan",
+        default=0,
+        ge=0,
+        le=MONEY_MAX,
+    )
+    bad_debts_count: int = fact_field(
+        "Debts of this customer written off as bad in the past, 0-1000; 0 if none.",
+        "历史坏账笔数",
+        label="past bad debts",
+        unit="debts",
+        default=0,
+        ge=0,
+        le=1000,
+    )
+    debt_ratio_pct: float | None = fact_field(
+        "Total liabilities over total assets from the latest balance sheet, in percent, "
+        "0-1000; not given if unknown.",
+        "资产负债率",
+        label="debt ratio",
+        unit="%",
+        default=None,
+        ge=0,
+        le=1000,
+    )
+    years_in_business: float | None = fact_field(
+        "Years since the customer was founded, 0-200; not given if unknown.",
+        "经营年限",
+        label="years in business",
+        unit="years",
+        default=None,
+        ge=0,
+        le=200,
+    )
+    registered_capital: int | None = fact_field(
+        "Registered capital, in yuan, 0-10^12; not given if unknown.",
+        "注册资本",
+        label="registered capital",
+        unit="yuan",
+        default=None,
+        ge=0,
+        le=MONEY_MAX,
+    )
+    annual_turnover: int | None = fact_field(
+        "The customer's own annual turnover, in yuan, 0-10^12; not given if unknown.",
+        "年营业额",
+        label="annual turnover",
+        unit="yuan",
+        default=None,
+        ge=0,
+        le=MONEY_MAX,
+    )
+    financial_trend: Trend | None = fact_field(
+        "Direction of the customer's finances over the last year: improving, stable or "
+        "deteriorating; not given if unknown.",
+        "财务状况趋势",
+        label="financial trend",
+        default=None,
+    )
+    bank_report: Report = fact_field(
+        "What the enquiry through the customer's bank found: not_done, favourable, neutral or "
+        "adverse.",
+        "银行调查结果",
+        label="bank enquiry",
+        default="not_done",
+    )
+    agency_report: Report = fact_field(
+        "What the professional credit agency's report found: not_done, favourable, neutral "
+        "or adverse.",
+        "资信调查机构调查结果",
+        label="credit agency report",
+        default="not_done",
+    )
+    organisation_report: Report = fact_field(
+        "What enquiries through the customer or its industry organisation found: not_done, "
+        "favourable, neutral or adverse.",
+        "客户或行业组织调查结果",
+        label="customer/industry enquiry",
+        default="not_done",
+    )
+    internal_report: Report = fact_field(
+        "What our internal investigation (own records, account manager) found: not_done, "
+        "favourable, neutral or adverse.",
+        "内部调查结果",
+        label="internal investigation",
+        default="not_done",
+    )
+    security_offered: Security = fact_field(
+        "Security the customer offers: none, guarantee (by a third party), bank_guarantee or "
+        "collateral.",
+        "提供的担保或抵押",
+        label="security offered",
+        default="none",
+    )

@@ -1,0 +1,254 @@
+"""The credit module end to end: decisions, limits with their formulas, reasons, what would
+change the decision, investigation order, grade chaining, collection, both languages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from engine import InputError, consult, default_engine
+from engine.render import render_result
+from engine.result import Conclusion, Result
+from tests.conftest import customer
+
+CLEAN: dict[str, Any] = {
+    "requested_amount": 100_000,
+    "requested_term_days": 30,
+    "on_time_payment_pct": 96,
+    "longest_days_overdue": 8,
+    "debt_ratio_pct": 42,
+    "years_in_business": 14,
+    "registered_capital": 8_000_000,
+    "financial_trend": "stable",
+    "bank_report": "favourable",
+    "agency_report": "favourable",
+}
+BIG = {"annual_purchases": 2_000_000, "purchase_frequency": 20}
+"""A customer whose purchases make a 100,000 request a low exposure (0.05 of a year)."""
+
+
+def run(credit: dict[str, Any], lang: str = "en", **cust: Any) -> Result:
+    return consult({"customer": customer(**{**BIG, **cust}), "credit": credit}, lang=lang)
+
+
+def decision(result: Result) -> Conclusion:
+    found = result.conclusion("credit_decision")
+    assert found is not None
+    return found
+
+
+def test_a_clean_customer_is_approved_as_asked_without_reasons() -> None:
+    result = run(CLEAN)
+    assert decision(result).value == "approve"
+    assert (result.value("recommended_limit"), result.value("recommended_term_days")) == (
+        100_000,
+        30,
+    )
+    assert result.values("credit_condition") == []
+    assert "reasons" not in decision(result).details
+    assert "what_would_change" not in decision(result).details
+
+
+def test_the_limit_shows_its_formula_inputs_and_numbers() -> None:
+    # 450,000 a year, medium risk (fair payment 15 + moderate exposure 10 = 25):
+    # capacity = min(cap 400,000, floor_to(450,000 × 0.15 × 1.0, 1,000)) = 67,000
+    result = run(
+        {
+            **CLEAN,
+            "on_time_payment_pct": 85,
+            "requested_amount": 90_000,
+            "current_credit_limit": 200_000,
+        },
+        annual_purchases=450_000,
+    )
+    assert decision(result).value == "approve_with_conditions"
+    capacity = result.conclusion("credit_capacity")
+    assert capacity is not None and capacity.value == 67_000
+    formula = capacity.details["formula"]
+    assert formula["formula"] == "credit_capacity"
+    assert formula["inputs"]["customer.annual_purchases"] == 450_000
+    assert formula["inputs"]["share.value"] == 0.15
+    assert formula["inputs"]["cap.value"] == 400_000
+    assert formula["inputs"]["credit.limit_rounding_step"] == 1_000
+    limit = result.conclusion("recommended_limit")
+    assert limit is not None and limit.value == 67_000
+    assert limit.details["formula"]["text"] == "recommended limit = min(request, capacity)"
+    assert limit.details["formula"]["inputs"] == {
+        "credit.requested_amount": 90_000,
+        "capacity.value": 67_000,
+    }
+    assert sorted(result.values("credit_condition")) == ["guarantee", "reduced_amount"]
+
+
+REFER = {**CLEAN, "longest_days_overdue": 75, "debt_ratio_pct": 55}
+"""Poor payment (30 points) + moderate leverage (10) = 40: high risk, no security: refer."""
+
+
+def test_reasons_are_ranked_specific_and_tied_to_the_rules_used() -> None:
+    result = run(REFER)
+    refer = decision(result)
+    assert (refer.value, refer.rules) == ("refer", ["CR-104"])
+    reasons = refer.details["reasons"]
+    assert [r["rule"] for r in reasons] == ["CR-007", "CR-071", "CR-029"]
+    assert [r["rank"] for r in reasons] == [1, 2, 3]
+    assert [r["score"] for r in reasons] == [30, 25, 10]
+    first = reasons[0]
+    assert first["facts"] == {"credit.longest_days_overdue": 75}
+    assert "longest days overdue 75 > 30 (credit.longest_overdue_fair_max_days)" in first["text"]
+    assert reasons[1]["facts"] == {"risk_level": "high", "credit.security_offered": "none"}
+    assert set(result.fired_rules()) >= {r["rule"] for r in reasons}
+
+
+def test_what_would_change_is_found_by_rerunning_the_engine() -> None:
+    changes = decision(run(REFER)).details["what_would_change"]
+    by_field = {c["field"]: c for c in changes}
+    assert by_field["credit.longest_days_overdue"] == {
+        "field": "credit.longest_days_overdue",
+        "from": 75,
+        "to": 30,
+        "op": "le",
+        "decision": "approve_with_conditions",
+        "text": "longest days overdue ≤ 30 instead of 75 → Approve with conditions",
+    }
+    assert by_field["credit.security_offered"]["to"] == "bank_guarantee"
+    assert by_field["credit.security_offered"]["text"] == (
+        "security offered: Bank guarantee instead of None → Approve with conditions"
+    )
+    assert by_field["credit.debt_ratio_pct"]["to"] == 49.9
+    # each suggested change really moves the decision up, and nothing else is claimed
+    for change in changes:
+        field = change["field"].split(".", 1)[1]
+        varied = run({**REFER, field: change["to"]})
+        assert decision(varied).value == change["decision"]
+
+
+def test_what_would_change_finds_the_largest_request_that_would_be_covered() -> None:
+    # exposure 550,000 / 2,000,000 = 0.275 is moderate (10 points): low risk, capacity
+    # 2,000,000 × 0.25 = 500,000, so a request of 550,000 is reduced
+    result = run({**CLEAN, "requested_amount": 550_000})
+    assert decision(result).value == "approve_with_conditions"
+    assert result.values("credit_condition") == ["reduced_amount"]
+    change = decision(result).details["what_would_change"][0]
+    assert (change["field"], change["from"], change["to"], change["decision"]) == (
+        "credit.requested_amount",
+        550_000,
+        500_000,
+        "approve",
+    )
+
+
+def test_missing_information_is_a_state_not_an_error() -> None:
+    result = run({"requested_amount": 50_000, "requested_term_days": 30}, purchase_frequency=6)
+    assert result.value("information_sufficiency") == "insufficient"
+    assert result.value("payment_behaviour") == "unknown"
+    refer = decision(result)
+    assert refer.value == "refer"
+    assert {r["rule"] for r in refer.details["reasons"]} >= {"CR-080", "CR-081"}
+
+
+def test_investigations_are_ordered_by_what_they_would_settle() -> None:
+    result = run({"requested_amount": 50_000, "requested_term_days": 30}, purchase_frequency=6)
+    found = [c for c in result.conclusions if c.topic == "investigation"]
+    assert [c.value for c in found] == [
+        "credit_agency_report",  # records 30 + basic 20 + independent 25
+        "bank_enquiry",  # records 25 + independent 20
+        "internal_records",  # records 40: the customer has orders in our books
+        "customer_documents",
+        "industry_enquiry",
+    ]
+    assert [c.details["priority"] for c in found] == [1, 2, 3, 4, 5]
+    assert [c.score for c in found] == [75, 45, 40, 30, 15]
+    agency = found[0].details
+    assert agency["covers"] == ["basic information", "credit records"]
+    assert any("litigation" in ask for ask in agency["asks"])
+
+
+def test_the_grade_scales_the_limit_but_never_overrides_serious_delinquency() -> None:
+    request = {**CLEAN, "requested_amount": 1_100_000, "current_credit_limit": 1_000_000}
+    grades = {
+        margin: run(request, annual_purchases=4_000_000, gross_margin_pct=margin)
+        for margin in (20, 10, -3)
+    }
+    most_valuable, ordinary, below_zero = grades[20], grades[10], grades[-3]
+    # low risk (exposure 0.275: 10 points): 4,000,000 × 0.25 = 1,000,000 × 1.5 / 1.0 / 0.5
+    assert [g.value("credit_appetite") for g in grades.values()] == [
+        "generous",
+        "standard",
+        "strict",
+    ]
+    assert [g.value("credit_capacity") for g in grades.values()] == [
+        1_500_000,
+        1_000_000,
+        500_000,
+    ]
+    assert [g.value("recommended_limit") for g in grades.values()] == [
+        1_100_000,
+        1_000_000,
+        500_000,
+    ]
+    assert decision(most_valuable).value == "approve"
+    assert "partial_prepayment" in below_zero.values("credit_condition")
+    assert "partial_prepayment" not in ordinary.values("credit_condition")
+    serious = run(
+        {**CLEAN, "bad_debts_count": 1, "security_offered": "collateral"}, gross_margin_pct=20
+    )
+    assert serious.value("credit_appetite") == "generous"
+    assert decision(serious).value == "decline"
+    assert decision(serious).details["reasons"][0]["rule"] == "CR-015"
+
+
+@pytest.mark.parametrize(
+    ("days", "amount", "referral"),
+    [(10, 6_000, "follow_up"), (45, 30_000, "collect"), (120, 5_000, "collect"), (45, 900, None)],
+)
+def test_existing_overdue_debt_is_referred_to_collection(
+    days: int, amount: int, referral: str | None
+) -> None:
+    result = run({**CLEAN, "current_days_overdue": days, "overdue_amount": amount})
+    assert result.value("collection_referral") == referral
+    assert result.value("amount_to_collect") == (amount if referral else None)
+
+
+def test_chinese_reasons_and_changes() -> None:
+    refer = decision(run(REFER, lang="zh"))
+    assert refer.label == "转交信用经理审核"
+    assert "历史最长逾期天数 75 > 30" in refer.details["reasons"][0]["text"]
+    texts = [c["text"] for c in refer.details["what_would_change"]]
+    assert "历史最长逾期天数 ≤ 30（目前为 75） → 附条件批准" in texts
+    assert "提供的担保或抵押：银行保函（目前为无） → 附条件批准" in texts
+
+
+@pytest.mark.parametrize(
+    ("lang", "reasons", "changes"),
+    [("en", "principal reasons:", "what would change it:"), ("zh", "主要理由:", "如何改变决策:")],
+)
+def test_text_rendering_shows_reasons_and_changes(lang: str, reasons: str, changes: str) -> None:
+    result = run(REFER, lang=lang)
+    text = render_result(result, "T-1", default_engine().compiled.knowledge)
+    assert reasons in text and changes in text
+    weight = "权重" if lang == "zh" else "weight"
+    assert f"1. [{weight} 30] CR-007" in text
+
+
+def test_cases_without_a_credit_section_get_no_credit_conclusions() -> None:
+    result = consult({"customer": customer()})
+    assert result.value("service_tier") is not None
+    assert not [c for c in result.conclusions if c.topic.startswith("credit")]
+    assert all(not step.rule.startswith("CR-") for step in result.trace)
+
+
+def test_bad_credit_input_names_the_field() -> None:
+    with pytest.raises(InputError) as caught:
+        run({**CLEAN, "requested_amount": 0, "bank_report": "great"})
+    fields = {p.field for p in caught.value.problems}
+    assert fields == {"credit.requested_amount", "credit.bank_report"}
+
+
+def test_when_no_single_change_is_enough_the_text_says_so() -> None:
+    nothing_known = run(
+        {"requested_amount": 100_000, "requested_term_days": 60}, annual_purchases=120_000
+    )
+    assert decision(nothing_known).details["what_would_change"] == []
+    text = render_result(nothing_known, "T-1", default_engine().compiled.knowledge)
+    assert "what would change it: none" in text
