@@ -22,7 +22,7 @@ lang = st.sidebar.radio(
 )
 
 case = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
-result = consult(case, lang=lang)
+result = consult(case, lang=lang, channel="ui")
 st.title(kb.text("ui.grading.title", lang))
 st.caption(
     kb.text(

@@ -1,14 +1,23 @@
-"""Public entry points: ``consult(case)`` with the built-in rule base, shared per process."""
+"""Public entry points: ``consult(case)`` with the built-in rule base, shared per process.
+
+Every consultation is recorded in the audit trail (``engine.audit``) unless ``record=False``
+or recording is switched off in the settings (``SALES_EXPERT_RECORD=off``); a ``store`` given
+is always written to. The record's id is ``result.audit_id``.
+"""
 
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.compiler import default_compiled
 from engine.core import Engine
+from engine.intake import parse_case
 from engine.result import Result
 from knowledge_base.facts import Case
+
+if TYPE_CHECKING:
+    from engine.audit.store import AuditStore
 
 
 @functools.cache
@@ -18,9 +27,43 @@ def default_engine() -> Engine:
 
 
 def consult(
-    case: Case | dict[str, Any], *, lang: str = "en", engine: Engine | None = None
+    case: Case | dict[str, Any],
+    *,
+    lang: str = "en",
+    engine: Engine | None = None,
+    actor: str | None = None,
+    role: str | None = None,
+    record: bool | None = None,
+    channel: str = "api",
+    store: AuditStore | None = None,
 ) -> Result:
-    """Run one consultation. ``case`` is a dict (as read from JSON/YAML) or a ``Case``."""
+    """Run one consultation. ``case`` is a dict (as read from JSON/YAML) or a ``Case``.
+
+    ``actor``/``role`` default to the settings (``SALES_EXPERT_ACTOR``, the OS user; ``rep``);
+    ``channel`` says where it came from: api, cli, ui or batch.
+    """
     if lang not in ("en", "zh"):
         raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
-    return (engine or default_engine()).consult(case, lang=lang)
+    chosen = engine or default_engine()
+    parsed = parse_case(case)
+    result = chosen.consult(parsed, lang=lang)
+    if record is False:
+        return result
+    from engine.audit.config import load_settings  # the audit trail loads only when used
+
+    settings = load_settings()
+    if record or store is not None or settings.record:
+        from engine.audit.recording import record as record_result
+
+        entry = record_result(
+            result,
+            parsed,
+            chosen.compiled,
+            settings,
+            actor=actor,
+            role=role,
+            channel=channel,
+            store=store,
+        )
+        result.audit_id = entry.id
+    return result

@@ -1,4 +1,4 @@
-"""``sales-expert``: consult a case, list the rules, lint the rule base.
+"""``sales-expert``: consult a case, list the rules, lint the rule base, audit the trail.
 
 Exit codes: 0 ok, 2 bad input (the message names the field), 1 internal error.
 """
@@ -11,7 +11,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from engine import cli_audit, cli_batch
 from engine.api import consult, default_engine
+from engine.audit.config import ROLES
+from engine.audit.errors import AuditRequestError
 from engine.errors import InputError, SalesExpertError
 from engine.intake import read_case_file
 from engine.lint import lint
@@ -28,13 +31,23 @@ def _print_json(data: object) -> None:
 
 def cmd_consult(args: argparse.Namespace) -> int:
     case = read_case_file(Path(args.case))
-    result = consult(case, lang=args.lang)
+    result = consult(
+        case,
+        lang=args.lang,
+        actor=args.actor,
+        role=args.role,
+        record=False if args.no_record else None,
+        channel="cli",
+    )
     if args.json:
         print(result.model_dump_json(indent=2))
     else:
         customer = case.get("customer", {})
         who = f"{customer.get('id', '?')} {customer.get('name', '')}".strip()
-        print(render_result(result, who, default_engine().compiled.knowledge))
+        kb = default_engine().compiled.knowledge
+        print(render_result(result, who, kb))
+        if result.audit_id is not None:
+            print("\n" + kb.text("audit.recorded", args.lang, id=result.audit_id))
     return EXIT_OK
 
 
@@ -94,13 +107,17 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    add("consult", cmd_consult, "Consult a case file (JSON or YAML).").add_argument(
-        "case", help="path to the case file"
-    )
+    p = add("consult", cmd_consult, "Consult a case file (JSON or YAML); it is recorded.")
+    p.add_argument("case", help="path to the case file")
+    p.add_argument("--actor", help="who consults (default $SALES_EXPERT_ACTOR or the OS user)")
+    p.add_argument("--role", choices=ROLES, help="their role (default $SALES_EXPERT_ROLE or rep)")
+    p.add_argument("--no-record", action="store_true", help="do not record in the audit trail")
     add("rules", cmd_rules, "List the rule base.").add_argument(
         "--module", choices=("grading", "credit", "collection", "closing")
     )
     add("lint", cmd_lint, "Check the rule base; exit 1 on any finding.")
+    cli_audit.register(sub)
+    cli_batch.add_batch_command(sub)
     return parser
 
 
@@ -109,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
         return code
-    except InputError as exc:
+    except (InputError, AuditRequestError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except SalesExpertError as exc:

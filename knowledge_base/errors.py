@@ -5,10 +5,13 @@ Kept here because every layer raises them and ``knowledge_base`` is the bottom l
     SalesExpertError              code: str, a stable machine-readable name
     ├── KnowledgeBaseError        a rule or knowledge file is invalid (where, what)
     ├── InputError                a case is invalid (engine.errors; names each field)
-    └── EngineError               inference failed (engine.errors)
-        ├── RuleExecutionError    a rule's action raised (names the rule)
-        ├── RuleConflictError     two rules concluded different values of a one-valued topic
-        └── FiringBudgetExceeded  the rules looped
+    ├── EngineError               inference failed (engine.errors)
+    │   ├── RuleExecutionError    a rule's action raised (names the rule)
+    │   ├── RuleConflictError     two rules concluded different values of a one-valued topic
+    │   └── FiringBudgetExceeded  the rules looped
+    └── AuditError                the audit trail failed (engine.audit.errors)
+        ├── AuditRequestError     bad request: unknown record, filter, setting, refused decision
+        └── AuditUnavailable      the audit database cannot be opened, read or written
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ extra="${1:-app}"
 
 apt_packages=(fonts-wqy-microhei)
 if [ "$extra" = "test" ]; then
-  apt_packages+=()
+  apt_packages+=(postgresql)  # the audit tests run against a real PostgreSQL server too
 fi
 missing=()
 for pkg in "${apt_packages[@]}"; do

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,10 @@ from knowledge_base import ROOT as KB_ROOT
 from knowledge_base import load_knowledge
 from rules import ROOT as RULES_ROOT
 from rules import load_rules
+
+# Consultations are recorded only where a test asks for it (tests/audit/), never into ./data
+# or a database a developer's environment points at; subprocesses inherit this.
+os.environ["SALES_EXPERT_RECORD"] = "off"
 
 TESTS = Path(__file__).resolve().parent
 CASES = TESTS / "cases"

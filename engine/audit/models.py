@@ -1,0 +1,111 @@
+"""The audit database schema (SQLAlchemy Core, the same on SQLite and PostgreSQL), versioned.
+
+Tables:
+
+- ``audit_records``: consultations and final decisions, one chain (see ``chain``). Written
+  only by ``AuditStore`` appends; the application has no update or delete path.
+- ``audit_rulebases``: each rule-base version's content, stored once, as the canonical JSON
+  that hashes to the version (so it verifies itself).
+- ``audit_schema``: one row per schema version applied. Opening a database runs the upgrade
+  steps in ``MIGRATIONS`` from its version to ``SCHEMA_VERSION`` in one transaction; steps only
+  add (tables, nullable columns, indexes), so an upgrade never loses records. A database newer
+  than the program is refused rather than written with an older layout.
+
+Texts (timestamps included, as ISO-8601 UTC strings) are stored as ``Text``/``String`` so what
+is hashed is exactly what is read back on either backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from engine.audit.errors import AuditUnavailable
+
+SCHEMA_VERSION = 1
+metadata = sa.MetaData()
+
+schema_versions = sa.Table(
+    "audit_schema",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("applied_at", sa.String(32), nullable=False),
+)
+
+rulebases = sa.Table(
+    "audit_rulebases",
+    metadata,
+    sa.Column("version", sa.String(40), primary_key=True),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+)
+
+records = sa.Table(
+    "audit_records",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("format", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False, index=True),
+    sa.Column("actor", sa.String(200), nullable=False, index=True),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("customer_id", sa.String(200), index=True),
+    sa.Column("modules", sa.Text, nullable=False),
+    sa.Column("rules", sa.Text, nullable=False),
+    sa.Column("decision", sa.String(64), index=True),
+    sa.Column("override", sa.Boolean),
+    sa.Column("ref_id", sa.Integer, index=True),
+    sa.Column("ruleset_version", sa.String(40), nullable=False),
+    sa.Column("product_version", sa.String(64), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False, unique=True),
+)
+
+Migration = Callable[[sa.Connection], None]
+MIGRATIONS: dict[int, Migration] = {}
+"""Upgrade step to each version after 1, run in order on an older database (none yet)."""
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def schema_version(conn: sa.Connection) -> int | None:
+    """The database's schema version, or None if it has no audit tables yet."""
+    if not sa.inspect(conn).has_table(schema_versions.name):
+        return None
+    return int(conn.scalar(sa.select(sa.func.max(schema_versions.c.version))) or 0)
+
+
+def ensure_schema(conn: sa.Connection) -> int:
+    """Create or upgrade the schema; call inside a serialised write transaction."""
+    current = schema_version(conn)
+    if current is None:
+        metadata.create_all(conn)
+        conn.execute(schema_versions.insert().values(version=SCHEMA_VERSION, applied_at=utc_now()))
+        return SCHEMA_VERSION
+    if current > SCHEMA_VERSION:
+        raise AuditUnavailable(
+            f"the audit database has schema version {current}, newer than this program's "
+            f"{SCHEMA_VERSION}: upgrade sales-expert before using it"
+        )
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        MIGRATIONS[version](conn)
+        conn.execute(schema_versions.insert().values(version=version, applied_at=utc_now()))
+    return SCHEMA_VERSION
+
+
+__all__ = [
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "ensure_schema",
+    "metadata",
+    "records",
+    "rulebases",
+    "schema_version",
+    "utc_now",
+]

@@ -1,0 +1,323 @@
+"""``AuditStore``: the one way records get into the audit database, and the reads auditors use.
+
+Appends are serialised so the chain stays linear with any number of processes and threads
+writing at once: on SQLite every write transaction is ``BEGIN IMMEDIATE`` (one writer at a time
+across processes, the others wait up to ``BUSY_TIMEOUT_S``) on a WAL-mode file; on PostgreSQL
+it takes the transaction-level advisory lock ``LOCK_KEY`` first. Inside the lock a record reads
+the last id and hash, takes the next id and the current time, hashes and inserts; the rule-base
+snapshot is inserted in the same transaction if its version is new. There is no update or
+delete: the class has no method that issues one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+import sqlalchemy as sa
+
+from engine.audit import models, reports, verify
+from engine.audit.chain import GENESIS, RECORD_FORMAT, canonical, record_hash
+from engine.audit.config import DECIDING_ROLE, AuditSettings, check_role
+from engine.audit.decisions import DECISION_TOPIC, DecisionRequest, recommendation, settle
+from engine.audit.errors import AuditError, AuditRequestError, AuditUnavailable
+from engine.audit.models import records, rulebases, utc_now
+from engine.audit.records import CHANNELS, AuditRecord, RecordFilter, consultation_row, join_ids
+from engine.audit.snapshots import load_snapshot, snapshot_text
+from engine.compiler import CompiledRuleBase
+from engine.core import product_version
+from engine.result import Result
+from knowledge_base.facts import Case
+
+BUSY_TIMEOUT_S = 60
+LOCK_KEY = 0x5A1E5_A0D17
+"""PostgreSQL advisory lock id serialising appends (any constant unique in the database)."""
+SUMMARY_COLUMNS = [c for c in records.c if c.name != "payload"]
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (_sqlite_begin)
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = FULL")
+    cursor.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    immediate = conn.get_execution_options().get("audit_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(url: str) -> sa.Engine:
+    """A SQLAlchemy engine for a SQLite or PostgreSQL URL, set up for serialised appends."""
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise AuditRequestError(f"database URL: {exc}") from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        engine = sa.create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_S})
+        sa.event.listen(engine, "connect", _sqlite_connect)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return sa.create_engine(parsed, pool_pre_ping=True)
+    raise AuditRequestError(
+        f"database URL: {backend!r} is not supported; use sqlite:///… or postgresql://…"
+    )
+
+
+class AuditStore:
+    """An audit database. Safe to share between threads; ``close()`` when done."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.backend = self.engine.dialect.name
+        self._stored_versions: set[str] = set()
+        try:
+            self._init_schema()
+        except BaseException:
+            self.engine.dispose()
+            raise
+
+    @classmethod
+    def from_settings(cls, settings: AuditSettings) -> AuditStore:
+        if sa.make_url(settings.database_url).get_backend_name() == "sqlite":
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return cls(settings.database_url)
+
+    def __enter__(self) -> AuditStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def display_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Database failures become ``AuditUnavailable`` naming the database."""
+        try:
+            yield
+        except sa.exc.SQLAlchemyError as exc:
+            cause = getattr(exc, "orig", None) or exc
+            raise AuditUnavailable(f"audit database {self.display_url}: {cause}") from exc
+
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        """A transaction holding the append lock (see the module docstring)."""
+        with self._guard(), self.engine.connect() as conn:
+            conn.execution_options(audit_write=True)
+            with conn.begin():
+                if self.backend == "postgresql":
+                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(LOCK_KEY)))
+                yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        with self._guard(), self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def _init_schema(self) -> None:
+        with self._read() as conn:
+            current = models.schema_version(conn)
+        if current != models.SCHEMA_VERSION:
+            with self._write() as conn:
+                models.ensure_schema(conn)
+
+    # -- appending -------------------------------------------------------------------------
+
+    def _append(self, conn: sa.Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Chain and insert ``rows`` after the last record (the caller holds the lock)."""
+        last = conn.execute(
+            sa.select(records.c.id, records.c.hash).order_by(records.c.id.desc()).limit(1)
+        ).first()
+        next_id, prev = (last.id + 1, last.hash) if last else (1, GENESIS)
+        chained = []
+        for offset, row in enumerate(rows):
+            full = {**row, "id": next_id + offset, "format": RECORD_FORMAT, "prev_hash": prev}
+            full["created_at"] = utc_now()
+            full["hash"] = prev = record_hash(full)
+            chained.append(full)
+        if chained:
+            conn.execute(records.insert(), chained)
+        return chained
+
+    def _store_snapshot(self, conn: sa.Connection, compiled: CompiledRuleBase) -> None:
+        if compiled.version in self._stored_versions:
+            return
+        query = sa.select(rulebases.c.version).where(rulebases.c.version == compiled.version)
+        if conn.scalar(query) is None:
+            conn.execute(
+                rulebases.insert().values(
+                    version=compiled.version, created_at=utc_now(), content=snapshot_text(compiled)
+                )
+            )
+
+    def record_consultation(
+        self,
+        result: Result,
+        case: Case,
+        compiled: CompiledRuleBase,
+        *,
+        actor: str,
+        role: str,
+        channel: str = "api",
+    ) -> AuditRecord:
+        """Append a consultation (and its rule base, if this version is new)."""
+        [row] = self.record_consultations([(result, case)], compiled, actor, role, channel)
+        return AuditRecord.from_row(row, json.loads(row["payload"]))
+
+    def record_consultations(
+        self,
+        consulted: list[tuple[Result, Case]],
+        compiled: CompiledRuleBase,
+        actor: str,
+        role: str,
+        channel: str = "batch",
+    ) -> list[dict[str, Any]]:
+        """Append many consultations of one rule base in one transaction (batch runs); returns
+        the stored rows (``id``, ``hash``…), in order."""
+        if channel not in CHANNELS:
+            raise AuditRequestError(f"channel: {channel!r}; allowed: {', '.join(CHANNELS)}")
+        for result, _ in consulted:
+            if result.ruleset_version != compiled.version:
+                raise AuditRequestError(
+                    f"a result is from rule base {result.ruleset_version}, not {compiled.version}"
+                )
+        check_role(role)
+        rows = [consultation_row(r, c, compiled.rules, actor, role, channel) for r, c in consulted]
+        snapshot_text(compiled)  # fails before writing if the snapshot would not verify
+        with self._write() as conn:
+            self._store_snapshot(conn, compiled)
+            stored = self._append(conn, rows)
+        self._stored_versions.add(compiled.version)
+        return stored
+
+    def record_decision(
+        self,
+        consultation_id: int,
+        request: DecisionRequest,
+        *,
+        actor: str,
+        role: str = DECIDING_ROLE,
+        channel: str = "cli",
+    ) -> AuditRecord:
+        """Append a manager's final decision on a credit consultation (see ``decisions``)."""
+        if check_role(role) != DECIDING_ROLE:
+            raise AuditRequestError(
+                f"role: only a {DECIDING_ROLE} can record a final decision, not a {role}"
+            )
+        consultation = self.get(consultation_id)
+        if consultation.kind != "consultation" or consultation.payload is None:
+            raise AuditRequestError(f"record {consultation_id} is a {consultation.kind}")
+        row = {**self._decision_row(consultation, request), "actor": actor, "role": role}
+        row["channel"] = channel
+        with self._write() as conn:
+            [stored] = self._append(conn, [row])
+        return AuditRecord.from_row(stored, json.loads(stored["payload"]))
+
+    def _decision_row(self, consultation: AuditRecord, request: DecisionRequest) -> dict[str, Any]:
+        """The decision record's columns but who and where, after checking it may be taken."""
+        recommended = recommendation((consultation.payload or {})["result"])
+        if recommended is None:
+            raise AuditRequestError(
+                f"consultation {consultation.id} has no credit decision to decide on "
+                f"(no {DECISION_TOPIC} was concluded)"
+            )
+        version = consultation.ruleset_version
+        _, kb, _ = load_snapshot(version, self.snapshot(version))
+        topic = kb.topics.get(DECISION_TOPIC)
+        body = settle(request, recommended, topic.value_ids() if topic else ())
+        return {
+            "kind": "decision",
+            "customer_id": consultation.customer_id,
+            "modules": join_ids([topic.module if topic else "credit"]),
+            "rules": "",
+            "decision": request.decision,
+            "override": body["override"],
+            "ref_id": consultation.id,
+            "ruleset_version": version,
+            "product_version": product_version(),
+            "payload": canonical(body),
+        }
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def get(self, record_id: int) -> AuditRecord:
+        with self._read() as conn:
+            row = conn.execute(sa.select(records).where(records.c.id == record_id)).first()
+        if row is None:
+            raise AuditRequestError(f"no audit record {record_id}")
+        return AuditRecord.from_row(row._mapping, json.loads(row.payload))
+
+    def decisions_for(self, consultation_id: int) -> list[AuditRecord]:
+        """The final decisions recorded on a consultation, oldest first (the last one stands)."""
+        query = (
+            sa.select(records)
+            .where(records.c.kind == "decision", records.c.ref_id == consultation_id)
+            .order_by(records.c.id)
+        )
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return [AuditRecord.from_row(r._mapping, json.loads(r.payload)) for r in rows]
+
+    def list_records(
+        self, where: RecordFilter | None = None, limit: int | None = 100
+    ) -> list[AuditRecord]:
+        """Matching records without their payload, newest first."""
+        query = sa.select(*SUMMARY_COLUMNS).where(*(where or RecordFilter()).clauses())
+        query = query.order_by(records.c.id.desc()).limit(limit)
+        with self._read() as conn:
+            return [AuditRecord.from_row(r._mapping) for r in conn.execute(query)]
+
+    def iter_records(self, where: RecordFilter | None = None) -> Iterator[AuditRecord]:
+        """Matching records with their payload, oldest first, streamed."""
+        query = (
+            sa.select(records).where(*(where or RecordFilter()).clauses()).order_by(records.c.id)
+        )
+        with self._read() as conn:
+            for row in conn.execution_options(yield_per=500).execute(query):
+                yield AuditRecord.from_row(row._mapping, json.loads(row.payload))
+
+    def count(self) -> int:
+        with self._read() as conn:
+            return int(conn.scalar(sa.select(sa.func.count()).select_from(records)) or 0)
+
+    def snapshot(self, version: str) -> str:
+        """The stored rule base of a version (canonical JSON)."""
+        query = sa.select(rulebases.c.content).where(rulebases.c.version == version)
+        with self._read() as conn:
+            text = conn.scalar(query)
+        if text is None:
+            raise AuditError(f"the rule base {version} is not stored in the audit database")
+        return str(text)
+
+    # -- auditing --------------------------------------------------------------------------
+
+    def verify(self, expect: tuple[int, str] | None = None) -> verify.Report:
+        """Walk the chain and the snapshots; the report names the first problem found."""
+        with self._read() as conn:
+            return verify.verify(conn, expect)
+
+    def stats(self, where: RecordFilter | None = None) -> dict[str, Any]:
+        with self._read() as conn:
+            return reports.stats(conn, where or RecordFilter())
+
+    def export(self, out: TextIO, fmt: str, where: RecordFilter | None = None) -> int:
+        """Write matching records as CSV or JSON; returns how many were written."""
+        return reports.export(self.iter_records(where), out, fmt)
+
+
+__all__ = ["BUSY_TIMEOUT_S", "LOCK_KEY", "AuditStore", "make_engine"]

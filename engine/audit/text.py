@@ -1,0 +1,234 @@
+"""Plain-text rendering of audit records and reports, in English or Chinese
+(``knowledge_base/texts/<lang>/audit.yaml``). The trace is told as the same sentences the
+explanations use (``engine.explain.step_sentence``), built from the recorded rule base."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from engine.audit.records import AuditRecord
+from engine.audit.replay import ReplayReport
+from engine.audit.verify import Report
+from engine.explain import step_sentence
+from engine.labels import number, topic_value_label
+from engine.trace import TraceStep
+from knowledge_base import Knowledge
+from rules import RuleBase
+
+_STEP = TypeAdapter(TraceStep)
+
+
+def _value(value: Any, kb: Knowledge, lang: str) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return kb.text(f"explain.bool.{str(value).lower()}", lang)
+    if isinstance(value, int | float):
+        return number(value)
+    if isinstance(value, list):
+        return ", ".join(_value(v, kb, lang) for v in value) or "—"
+    return str(value)
+
+
+def render_list(found: list[AuditRecord], kb: Knowledge, lang: str) -> str:
+    if not found:
+        return kb.text("audit.none", lang)
+    lines = [kb.text("audit.listed", lang, count=len(found))]
+    for r in found:
+        extra = f" → #{r.ref_id}" if r.ref_id is not None else ""
+        lines.append(
+            f"{r.id:>6}  {r.created_at[:19].replace('T', ' ')}  "
+            f"{kb.text(f'audit.kind.{r.kind}', lang)}{extra}  {r.actor} ({r.role}, {r.channel})  "
+            f"{r.customer_id or '—'}  {','.join(r.modules) or '—'}  {r.decision or '—'}  "
+            f"{r.ruleset_version}"
+        )
+    return "\n".join(lines)
+
+
+def _header(record: AuditRecord, kb: Knowledge, lang: str) -> list[str]:
+    def field(key: str, value: object) -> str:
+        return f"  {kb.text(f'audit.field.{key}', lang)}: {_value(value, kb, lang)}"
+
+    kind = kb.text(f"audit.kind.{record.kind}", lang)
+    lines = [kb.text("audit.show.title", lang, id=record.id, kind=kind)]
+    lines.append(field("time", record.created_at))
+    lines.append(field("actor", f"{record.actor} ({record.role})"))
+    lines.append(field("channel", record.channel))
+    lines.append(field("customer", record.customer_id))
+    lines.append(field("modules", ", ".join(record.modules)))
+    if record.ref_id is not None:
+        lines.append(field("consultation", record.ref_id))
+    lines.append(field("version", record.ruleset_version))
+    lines.append(field("product", record.product_version))
+    lines.append(field("prev_hash", record.prev_hash))
+    lines.append(field("hash", record.hash))
+    return lines
+
+
+def _decision_lines(payload: dict[str, Any], kb: Knowledge, lang: str) -> list[str]:
+    recommended = payload.get("recommended", {})
+    lines = [
+        f"  {kb.text('audit.field.decision', lang)}: {payload.get('decision')}"
+        f" ({kb.text('audit.field.recommended', lang)}: {recommended.get('decision')})",
+        f"  {kb.text('audit.field.limit', lang)}: {_value(payload.get('limit'), kb, lang)}"
+        f" ({_value(recommended.get('limit'), kb, lang)})",
+        f"  {kb.text('audit.field.term_days', lang)}: {_value(payload.get('term_days'), kb, lang)}"
+        f" ({_value(recommended.get('term_days'), kb, lang)})",
+        f"  {kb.text('audit.field.override', lang)}: {_value(payload.get('override'), kb, lang)}",
+    ]
+    if payload.get("reason"):
+        lines.append(f"  {kb.text('audit.field.reason', lang)}: {payload['reason']}")
+    return lines
+
+
+def render_consultation(
+    record: AuditRecord,
+    decisions: list[AuditRecord],
+    snapshot: tuple[RuleBase, Knowledge, bool],
+    kb: Knowledge,
+    lang: str,
+) -> str:
+    """Header, conclusions, the trace as numbered sentences, then any final decisions."""
+    rulebase, recorded_kb, schema_changed = snapshot
+    result = (record.payload or {})["result"]
+    lines = [*_header(record, kb, lang), "", kb.text("audit.show.conclusions", lang) + ":"]
+    for c in result["conclusions"]:
+        topic = recorded_kb.topics.get(c["topic"])
+        label = topic.label.get(lang) if topic else c["topic"]
+        value = (
+            topic_value_label(c["topic"], c["value"], recorded_kb, lang) if topic else c["value"]
+        )
+        lines.append(f"  {label}: {_value(value, kb, lang)}  [{', '.join(c['rules'])}]")
+    lines += ["", kb.text("audit.show.trace", lang, count=len(result["trace"])) + ":"]
+    if schema_changed:
+        lines.append("  " + kb.text("audit.show.schema_changed", lang))
+    rules = rulebase.by_id()
+    for raw in result["trace"]:
+        step = _STEP.validate_python(raw)
+        lines.append(f"  {step.seq}. {step_sentence(rules[step.rule], step, recorded_kb, lang)}")
+    lines += ["", kb.text("audit.show.decisions", lang) + ":"]
+    if not decisions:
+        lines.append("  " + kb.text("audit.show.no_decisions", lang))
+    for d in decisions:
+        lines.append(f"  #{d.id} {d.created_at} {d.actor}:")
+        lines += ["  " + line for line in _decision_lines(d.payload or {}, kb, lang)]
+    return "\n".join(lines)
+
+
+def render_decision(record: AuditRecord, kb: Knowledge, lang: str) -> str:
+    return "\n".join([*_header(record, kb, lang), *_decision_lines(record.payload or {}, kb, lang)])
+
+
+def render_decided(record: AuditRecord, kb: Knowledge, lang: str) -> str:
+    payload = record.payload or {}
+    lines = [
+        kb.text(
+            "audit.decided",
+            lang,
+            id=record.id,
+            ref=record.ref_id,
+            decision=payload.get("decision"),
+            limit=_value(payload.get("limit"), kb, lang),
+            term=_value(payload.get("term_days"), kb, lang),
+        )
+    ]
+    if payload.get("override"):
+        differences = "; ".join(payload.get("differences", []))
+        lines.append(
+            kb.text(
+                "audit.decided_override", lang, differences=differences, reason=payload["reason"]
+            )
+        )
+    return "\n".join(lines)
+
+
+def render_replay(report: ReplayReport, kb: Knowledge, lang: str) -> str:
+    current = report.against == "current"
+    if report.identical:
+        key = "audit.replay.unchanged" if current else "audit.replay.identical"
+    else:
+        key = "audit.replay.changed" if current else "audit.replay.different"
+    lines = [
+        kb.text(
+            key,
+            lang,
+            id=report.record_id,
+            version=report.replay_version,
+            recorded=report.recorded_version,
+            count=len(report.differences),
+        )
+    ]
+    for d in report.differences:
+        before, after = _value(d.before, kb, lang), _value(d.after, kb, lang)
+        if d.what in ("explanation", "other"):
+            before = after = ""
+        text = kb.text(f"audit.replay.{d.what}", lang, topic=d.topic, before=before, after=after)
+        lines.append(f"  - {text}")
+    lines += [kb.text("audit.replay.note", lang, note=note) for note in report.notes]
+    return "\n".join(lines)
+
+
+def render_verify(report: Report, kb: Knowledge, lang: str) -> str:
+    problem = report.problem
+    if problem is None:
+        if not report.checked:
+            return kb.text("audit.verify.empty", lang)
+        clean = kb.text(
+            "audit.verify.clean", lang, count=report.checked, snapshots=report.snapshots
+        )
+        head = kb.text("audit.verify.head", lang, id=report.head_id, hash=report.head_hash)
+        return f"{clean}\n{head}"
+    kind = kb.text(f"audit.verify.problem.{problem.kind}", lang)
+    if problem.record_id is None:
+        line = kb.text("audit.verify.broken_snapshot", lang, version=problem.version, problem=kind)
+    else:
+        line = kb.text(
+            "audit.verify.broken", lang, count=report.checked, id=problem.record_id, problem=kind
+        )
+    return f"{line}\n  {problem.detail}"
+
+
+def _counts(title: str, counts: dict[str, int], kb: Knowledge, lang: str) -> list[str]:
+    lines = [f"{title}:"]
+    lines += [f"  {key}: {n}" for key, n in counts.items()]
+    return lines if counts else [f"{title}: {kb.text('audit.stats.nothing', lang)}"]
+
+
+def render_stats(stats: dict[str, Any], kb: Knowledge, lang: str) -> str:
+    lines = [
+        kb.text("audit.stats.totals", lang, **{k: stats[k] for k in ("consultations", "decisions")})
+    ]
+    lines += _counts(kb.text("audit.stats.rules", lang), stats["rule_firings"], kb, lang)
+    lines += _counts(
+        kb.text("audit.stats.recommended", lang), stats["recommended_decisions"], kb, lang
+    )
+    lines += _counts(kb.text("audit.stats.final", lang), stats["final_decisions"], kb, lang)
+    managers = stats["overrides_by_manager"]
+    lines.append(kb.text("audit.stats.overrides", lang) + ":")
+    if not managers:
+        lines.append("  " + kb.text("audit.stats.nothing", lang))
+    for m in managers:
+        rate = f"{m['override_rate']:.0%}"
+        line = kb.text(
+            "audit.stats.override_line",
+            lang,
+            manager=m["manager"],
+            overrides=m["overrides"],
+            decisions=m["decisions"],
+            rate=rate,
+        )
+        lines.append("  " + line)
+    return "\n".join(lines)
+
+
+__all__ = [
+    "render_consultation",
+    "render_decided",
+    "render_decision",
+    "render_list",
+    "render_replay",
+    "render_stats",
+    "render_verify",
+]

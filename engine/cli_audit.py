@@ -1,0 +1,219 @@
+"""``sales-expert audit …``: the auditor's tools and the manager's final decision.
+
+    audit list     records, newest first, filtered (--from/--to, --actor, --customer, --module,
+                   --decision, --rule, --kind)
+    audit show     one record: the case's conclusions and the trace as readable steps
+    audit replay   re-run under the recorded rule base (exit 1 if not identical), or --current
+    audit verify   walk the hash chain (exit 1 at the first record altered/removed/reordered)
+    audit stats    rule firings, decisions by type, override rate by manager
+    audit export   CSV (formula-safe) or JSON
+    audit decide   a manager's final decision on a credit consultation
+
+The database is the configured one (``engine.audit.config``). Every command takes --json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from engine.audit.config import DECIDING_ROLE, ROLES, load_settings
+from engine.audit.decisions import DecisionRequest
+from engine.audit.errors import AuditRequestError
+from engine.audit.records import KINDS, RecordFilter
+from engine.audit.replay import replay
+from engine.audit.reports import FORMATS
+from engine.audit.snapshots import load_snapshot
+from engine.audit.store import AuditStore
+from engine.audit.text import (
+    render_consultation,
+    render_decided,
+    render_decision,
+    render_list,
+    render_replay,
+    render_stats,
+    render_verify,
+)
+from knowledge_base import load_knowledge
+from knowledge_base.schema import MODULES
+
+EXIT_OK, EXIT_FAILED = 0, 1
+Command = Callable[[argparse.Namespace], int]
+
+
+def _print_json(data: object) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _store() -> AuditStore:
+    return AuditStore.from_settings(load_settings())
+
+
+def _where(args: argparse.Namespace) -> RecordFilter:
+    return RecordFilter(
+        since=args.since,
+        until=args.until,
+        actor=args.actor,
+        customer=args.customer,
+        module=args.module,
+        decision=args.decision,
+        rule=args.rule,
+        kind=args.kind,
+    )
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with _store() as store:
+        found = store.list_records(_where(args), args.limit)
+    if args.json:
+        _print_json([r.summary() for r in found])
+    else:
+        print(render_list(found, load_knowledge(), args.lang))
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    kb = load_knowledge()
+    with _store() as store:
+        record = store.get(args.id)
+        if record.kind == "decision":
+            data: dict[str, Any] = {"record": record.to_json()}
+            text = render_decision(record, kb, args.lang)
+        else:
+            decisions = store.decisions_for(record.id)
+            version = record.ruleset_version
+            snapshot = load_snapshot(version, store.snapshot(version))
+            data = {"record": record.to_json(), "decisions": [d.to_json() for d in decisions]}
+            text = render_consultation(record, decisions, snapshot, kb, args.lang)
+    if args.json:
+        _print_json(data)
+    else:
+        print(text)
+    return EXIT_OK
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    with _store() as store:
+        report = replay(store, args.id, current=args.current)
+    if args.json:
+        _print_json(report.as_json())
+    else:
+        print(render_replay(report, load_knowledge(), args.lang))
+    return EXIT_OK if report.identical or args.current else EXIT_FAILED
+
+
+def _expectation(text: str | None) -> tuple[int, str] | None:
+    if text is None:
+        return None
+    head, _, digest = text.partition(":")
+    if not head.isdigit() or len(digest) != 64:
+        raise AuditRequestError(f"--expect: {text!r} is not ID:HASH (a 64-hex hash)")
+    return int(head), digest
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    with _store() as store:
+        report = store.verify(_expectation(args.expect))
+        where = store.display_url
+    if args.json:
+        _print_json({**report.as_json(), "database": where})
+    else:
+        print(render_verify(report, load_knowledge(), args.lang))
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    with _store() as store:
+        figures = store.stats(_where(args))
+    if args.json:
+        _print_json(figures)
+    else:
+        print(render_stats(figures, load_knowledge(), args.lang))
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    fmt = "json" if args.json else args.format
+    with _store() as store:
+        if args.output is None:
+            store.export(sys.stdout, fmt, _where(args))
+            return EXIT_OK
+        path = Path(args.output)
+        with path.open("w", encoding="utf-8", newline="") as out:
+            count = store.export(out, fmt, _where(args))
+    print(load_knowledge().text("audit.exported", args.lang, count=count, file=path))
+    return EXIT_OK
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    request = DecisionRequest(args.decision, args.limit, args.term_days, args.reason)
+    with _store() as store:
+        record = store.record_decision(
+            args.id, request, actor=args.actor or settings.actor, role=args.role, channel="cli"
+        )
+    if args.json:
+        _print_json(record.to_json())
+    else:
+        print(render_decided(record, load_knowledge(), args.lang))
+    return EXIT_OK
+
+
+def _filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="since", help="from this date (YYYY-MM-DD) or ISO time, UTC")
+    p.add_argument("--to", dest="until", help="up to this date (inclusive) or ISO time, UTC")
+    p.add_argument("--actor", help="recorded by this actor")
+    p.add_argument("--customer", help="for this customer id")
+    p.add_argument("--module", choices=MODULES, help="in which rules of this module fired")
+    p.add_argument("--decision", help="credit decision (recommended or final)")
+    p.add_argument("--rule", help="in which this rule fired, e.g. CR-012")
+    p.add_argument("--kind", choices=KINDS)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``audit`` and its commands to the ``sales-expert`` parser."""
+    text = "The audit trail: list, show, replay, verify, stats, export, decide."
+    audit = sub.add_parser(
+        "audit",
+        help=text,
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = audit.add_subparsers(dest="audit_command", required=True)
+
+    def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
+        p = commands.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--json", action="store_true", help="print JSON for machines")
+        p.add_argument("--lang", choices=("en", "zh"), default="en", help="language (en, zh)")
+        p.set_defaults(func=func)
+        return p
+
+    p = add("list", cmd_list, "List records, newest first.")
+    _filters(p)
+    p.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
+    add("show", cmd_show, "Show one record and its trace.").add_argument("id", type=int)
+    p = add("replay", cmd_replay, "Re-run a consultation under its recorded rule base.")
+    p.add_argument("id", type=int)
+    p.add_argument("--current", action="store_true", help="compare with today's rule base")
+    p = add("verify", cmd_verify, "Check the hash chain and the stored rule bases.")
+    p.add_argument("--expect", metavar="ID:HASH", help="a head noted earlier must be unchanged")
+    _filters(add("stats", cmd_stats, "Rule firings, decisions, overrides by manager."))
+    p = add("export", cmd_export, "Export records as CSV or JSON (--json).")
+    _filters(p)
+    p.add_argument("--format", choices=FORMATS, default="csv")
+    p.add_argument("--output", "-o", help="write to this file instead of standard output")
+    p = add("decide", cmd_decide, "Record a manager's final decision on a credit consultation.")
+    p.add_argument("id", type=int, help="the consultation's record id")
+    p.add_argument("--decision", required=True, help="e.g. approve, decline")
+    p.add_argument("--limit", type=float, help="credit limit (default: the recommended one)")
+    p.add_argument("--term-days", type=int, help="payment term (default: the recommended one)")
+    p.add_argument("--reason", help="required when the decision differs from the recommendation")
+    p.add_argument("--actor", help="who decides (default $SALES_EXPERT_ACTOR or the OS user)")
+    p.add_argument("--role", choices=ROLES, default=DECIDING_ROLE)
+
+
+__all__ = ["register"]
