@@ -39,6 +39,9 @@ class Context:
     case: Case
     firing: Firing
     lang: str
+    what_if: bool = True
+    """Whether enrichers may search alternatives by re-running inference ("what would change
+    it"); batch runs switch it off — it costs tens of inferences per consultation."""
 
 
 Enricher = Callable[[Context, Result], None]
@@ -82,7 +85,9 @@ class Engine:
             raise firing.errors[0]
         return firing
 
-    def consult(self, case: Case | dict[str, Any], lang: str = "en") -> Result:
+    def consult(
+        self, case: Case | dict[str, Any], lang: str = "en", what_if: bool = True
+    ) -> Result:
         """Validate, infer, explain and enrich one consultation."""
         parsed = parse_case(case)
         facts = case_facts(parsed)
@@ -90,7 +95,7 @@ class Engine:
         result = assemble(self.explainer(lang), firing, {f["t"]: f for f in facts})
         from engine.advice import ENRICHERS  # the advice modules import this module
 
-        context = Context(self, parsed, firing, lang)
+        context = Context(self, parsed, firing, lang, what_if)
         for enrich in ENRICHERS:
             enrich(context, result)
         return result

@@ -78,8 +78,9 @@ def explain_decision(context: Context, decision: Conclusion) -> None:
         return
     reasons = principal_reasons(context.firing, engine.explainer(lang), DECISION, decision.value)
     decision.details["reasons"] = [r.as_dict(rank) for rank, r in enumerate(reasons, 1)]
-    changes = what_would_change(engine, context.case, SECTION, DECISION)
-    decision.details["what_would_change"] = [change_record(c, kb, lang) for c in changes]
+    if context.what_if:
+        changes = what_would_change(engine, context.case, SECTION, DECISION)
+        decision.details["what_would_change"] = [change_record(c, kb, lang) for c in changes]
 
 
 def enrich(context: Context, result: Result) -> None:

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from engine.audit.errors import AuditUnavailable
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 metadata = sa.MetaData()
 
 schema_versions = sa.Table(
@@ -63,11 +63,22 @@ records = sa.Table(
     sa.Column("payload", sa.Text, nullable=False),
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False, unique=True),
+    # since schema 2: "run key:row" of a batch row, so a resumed batch never records it twice
+    sa.Column("batch_ref", sa.String(80), index=True),
 )
 
 Migration = Callable[[sa.Connection], None]
-MIGRATIONS: dict[int, Migration] = {}
-"""Upgrade step to each version after 1, run in order on an older database (none yet)."""
+
+
+def _add_batch_ref(conn: sa.Connection) -> None:
+    """Schema 2: the batch row reference, a nullable column (old records keep NULL)."""
+    column = records.c.batch_ref
+    conn.execute(sa.text(f"ALTER TABLE {records.name} ADD COLUMN {column.name} VARCHAR(80)"))
+    sa.Index(f"ix_{records.name}_{column.name}", column).create(conn)
+
+
+MIGRATIONS: dict[int, Migration] = {2: _add_batch_ref}
+"""Upgrade step to each version after 1, run in order on an older database."""
 
 
 def utc_now() -> str:

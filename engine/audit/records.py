@@ -89,18 +89,41 @@ class AuditRecord:
         return {**self.summary(), "payload": self.payload}
 
 
+def compact_result(result: Result) -> dict[str, Any]:
+    """What the audit keeps of a result: versions, conclusions (topic, value, rules, score)
+    and the full trace. Explanations, catalogue texts, reasons and "what would change" are
+    derived: replay and ``audit show`` regenerate them from the stored rule base. Keeping them
+    would multiply a record's size by three to ten (89 KB for a refused credit request)."""
+    head = result.model_dump(
+        mode="json", include={"ruleset_version", "product_version", "lang", "trace"}
+    )
+    conclusions = [
+        {"topic": c.topic, "value": c.value, "rules": list(c.rules), "score": c.score}
+        for c in result.conclusions
+    ]
+    return {**head, "conclusions": conclusions}
+
+
 def consultation_row(
-    result: Result, case: Case, rules: dict[str, Rule], actor: str, role: str, channel: str
+    result: Result,
+    case: Case,
+    rules: dict[str, Rule],
+    actor: str,
+    role: str,
+    channel: str,
+    batch_ref: str | None = None,
 ) -> dict[str, Any]:
     """The columns of a consultation record (all but id, time and the chain)."""
     fired = [step.rule for step in result.trace]
     used = {rules[r].module for r in fired if r in rules}
     decision = result.value(DECISION_TOPIC)
-    payload = {
+    payload: dict[str, Any] = {
         "case": case.model_dump(mode="json"),
         "lang": result.lang,
-        "result": result.model_dump(mode="json", exclude={"audit_id"}),
+        "result": compact_result(result),
     }
+    if batch_ref is not None:
+        payload["batch"] = batch_ref
     return {
         "kind": "consultation",
         "actor": actor,
@@ -115,6 +138,7 @@ def consultation_row(
         "ruleset_version": result.ruleset_version,
         "product_version": result.product_version,
         "payload": canonical(payload),
+        "batch_ref": batch_ref,
     }
 
 

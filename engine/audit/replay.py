@@ -16,6 +16,7 @@ from typing import Any
 
 from engine.api import default_engine
 from engine.audit.errors import AuditRequestError
+from engine.audit.records import compact_result
 from engine.audit.snapshots import load_snapshot, snapshot_engine
 from engine.audit.store import AuditStore
 from engine.core import Engine
@@ -123,7 +124,7 @@ def replay(store: AuditStore, record_id: int, current: bool = False) -> ReplayRe
     engine, notes = _engine_for(store, record.ruleset_version, current)
     payload = record.payload
     rerun: Result = engine.consult(payload["case"], lang=payload["lang"])
-    after = rerun.model_dump(mode="json", exclude={"audit_id"})
+    after = compact_result(rerun)
     if rerun.product_version != record.product_version:
         notes.append(
             f"recorded by sales-expert {record.product_version}, "

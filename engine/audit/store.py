@@ -186,9 +186,13 @@ class AuditStore:
         actor: str,
         role: str,
         channel: str = "batch",
+        batch_refs: list[str] | None = None,
     ) -> list[dict[str, Any]]:
         """Append many consultations of one rule base in one transaction (batch runs); returns
-        the stored rows (``id``, ``hash``…), in order."""
+        the stored rows (``id``, ``hash``…), in order.
+
+        With ``batch_refs`` (one per consultation), a consultation whose reference is already
+        recorded is skipped: a batch resumed after a crash never records a row twice."""
         if channel not in CHANNELS:
             raise AuditRequestError(f"channel: {channel!r}; allowed: {', '.join(CHANNELS)}")
         for result, _ in consulted:
@@ -197,10 +201,21 @@ class AuditStore:
                     f"a result is from rule base {result.ruleset_version}, not {compiled.version}"
                 )
         check_role(role)
-        rows = [consultation_row(r, c, compiled.rules, actor, role, channel) for r, c in consulted]
+        refs: list[str | None] = list(batch_refs) if batch_refs else [None] * len(consulted)
+        rows = [
+            consultation_row(r, c, compiled.rules, actor, role, channel, ref)
+            for (r, c), ref in zip(consulted, refs, strict=True)
+        ]
         snapshot_text(compiled)  # fails before writing if the snapshot would not verify
         with self._write() as conn:
             self._store_snapshot(conn, compiled)
+            if batch_refs:
+                done = set(
+                    conn.scalars(
+                        sa.select(records.c.batch_ref).where(records.c.batch_ref.in_(batch_refs))
+                    )
+                )
+                rows = [row for row in rows if row["batch_ref"] not in done]
             stored = self._append(conn, rows)
         self._stored_versions.add(compiled.version)
         return stored

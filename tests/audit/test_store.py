@@ -18,7 +18,7 @@ from engine.audit import models
 from engine.audit.chain import GENESIS, canonical, record_hash, version_of
 from engine.audit.decisions import DecisionRequest
 from engine.audit.errors import AuditRequestError, AuditUnavailable
-from engine.audit.records import RecordFilter
+from engine.audit.records import RecordFilter, compact_result
 from engine.audit.replay import replay
 from engine.audit.store import AuditStore
 from engine.intake import parse_case
@@ -57,8 +57,14 @@ def test_a_consultation_round_trips_with_everything_needed_to_audit_it(store: Au
     assert got.payload is not None
     assert got.payload["case"] == parse_case(case).model_dump(mode="json")
     assert got.payload["lang"] == "zh"
-    assert got.payload["result"] == result.model_dump(mode="json", exclude={"audit_id"})
-    assert got.payload["result"]["trace"][0]["rule"] == result.trace[0].rule
+    stored = got.payload["result"]
+    assert stored == compact_result(result)
+    assert stored["trace"] == result.model_dump(mode="json")["trace"]
+    assert [(c["topic"], c["value"], c["rules"]) for c in stored["conclusions"]] == [
+        (c.topic, c.value, c.rules) for c in result.conclusions
+    ]
+    # explanations are regenerated from the stored rule base, not stored
+    assert "how" not in stored["conclusions"][0]
 
 
 def _raw(store: AuditStore, record_id: int) -> dict[str, object]:
@@ -269,23 +275,47 @@ def test_threads_writing_at_once_keep_one_linear_chain(store: AuditStore) -> Non
     assert report.ok and report.checked == 160
 
 
+def _downgrade_to_schema_1(store: AuditStore) -> None:
+    """Turn a database into what schema 1 created (no batch_ref), as an old install left it."""
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("DROP INDEX ix_audit_records_batch_ref"))
+        conn.execute(sa.text("ALTER TABLE audit_records DROP COLUMN batch_ref"))
+        conn.execute(sa.text("DELETE FROM audit_schema"))
+        conn.execute(models.schema_versions.insert().values(version=1, applied_at="old"))
+
+
 def test_reopening_keeps_the_records_and_an_upgrade_keeps_them_too(
     audit_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with AuditStore(audit_url) as first:
         record(first)
         record(first)
-    extra = sa.Table("audit_test_extra", sa.MetaData(), sa.Column("x", sa.Integer))
-    monkeypatch.setattr(models, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(models.MIGRATIONS, 2, lambda conn: extra.create(conn))
-    with AuditStore(audit_url) as upgraded:
+        _downgrade_to_schema_1(first)
+    with AuditStore(audit_url) as upgraded:  # schema 1 → 2 adds batch_ref, loses nothing
         assert upgraded.count() == 2 and upgraded.verify().ok
         with upgraded.engine.connect() as conn:
             assert models.schema_version(conn) == 2
-            assert sa.inspect(conn).has_table("audit_test_extra")
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("audit_records")}
+            assert "batch_ref" in columns
+        record(upgraded)
+        assert upgraded.count() == 3 and upgraded.verify().ok
     monkeypatch.setattr(models, "SCHEMA_VERSION", 1)
     with pytest.raises(AuditUnavailable, match="schema version 2, newer than this program's 1"):
         AuditStore(audit_url)
+
+
+def test_a_batch_row_is_recorded_once_even_when_recorded_again(store: AuditStore) -> None:
+    engine = default_engine()
+    cases = [parse_case({"customer": customer(id=f"C-{i}")}) for i in range(3)]
+    consulted = [(engine.consult(c), c) for c in cases]
+    refs = ["run1:1", "run1:2", "run1:3"]
+    first = store.record_consultations(consulted[:2], engine.compiled, "mia", "manager",
+                                       batch_refs=refs[:2])
+    again = store.record_consultations(consulted, engine.compiled, "mia", "manager",
+                                       batch_refs=refs)
+    assert [r["id"] for r in first] == [1, 2]
+    assert [(r["id"], r["batch_ref"]) for r in again] == [(3, "run1:3")]
+    assert store.count() == 3 and store.verify().ok
 
 
 def test_the_application_has_no_update_or_delete_path() -> None:
