@@ -72,9 +72,10 @@ Migration = Callable[[sa.Connection], None]
 
 def _add_batch_ref(conn: sa.Connection) -> None:
     """Schema 2: the batch row reference, a nullable column (old records keep NULL)."""
-    column = records.c.batch_ref
-    conn.execute(sa.text(f"ALTER TABLE {records.name} ADD COLUMN {column.name} VARCHAR(80)"))
-    sa.Index(f"ix_{records.name}_{column.name}", column).create(conn)
+    # plain DDL, the same on SQLite and PostgreSQL: an sa.Index built here would attach itself
+    # to the shared table metadata and be created twice by a later create_all
+    conn.execute(sa.text("ALTER TABLE audit_records ADD COLUMN batch_ref VARCHAR(80)"))
+    conn.execute(sa.text("CREATE INDEX ix_audit_records_batch_ref ON audit_records (batch_ref)"))
 
 
 MIGRATIONS: dict[int, Migration] = {2: _add_batch_ref}
