@@ -38,6 +38,15 @@ def add_batch_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--errors", help="errors file (default: OUT.errors.csv)")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
     p.add_argument("--lang", choices=("en", "zh"), default="en")
+    p.add_argument("--actor", help="who runs the batch, for the audit trail")
+    p.add_argument("--role", default="manager", help="the actor's role (default: manager)")
+    p.add_argument("--no-record", action="store_true", help="do not record in the audit trail")
+    p.add_argument(
+        "--chunk-rows",
+        type=int,
+        default=200,
+        help="rows per worker task and checkpoint granularity (default: 200)",
+    )
     p.add_argument(
         "--restart",
         action="store_true",
@@ -94,6 +103,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
         errors=Path(args.errors) if args.errors else None,
         lang=args.lang,
         restart=args.restart,
+        actor=args.actor,
+        role=args.role,
+        record=False if args.no_record else None,
+        chunk_rows=max(1, args.chunk_rows),
         **({"workers": args.workers} if args.workers else {}),
     )
     summary = run_batch(options)

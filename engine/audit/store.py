@@ -220,6 +220,14 @@ class AuditStore:
         self._stored_versions.add(compiled.version)
         return stored
 
+    def batch_ids(self, refs: list[str]) -> dict[str, int]:
+        """Record id of each batch reference already recorded."""
+        with self._read() as conn:
+            found = conn.execute(
+                sa.select(records.c.batch_ref, records.c.id).where(records.c.batch_ref.in_(refs))
+            )
+            return {ref: int(record_id) for ref, record_id in found}
+
     def record_decision(
         self,
         consultation_id: int,

@@ -10,19 +10,28 @@ uninterrupted run's. Bad rows never stop the run: each problem goes to the error
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
 import multiprocessing
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from engine.api import default_engine
-from engine.batch.mapping import ERROR_HEADER, OUTPUT_HEADER, result_cells, row_to_case
+from engine.audit.config import load_settings
+from engine.audit.store import AuditStore
+from engine.batch.mapping import (
+    ERROR_HEADER,
+    OUTPUT_COLUMNS,
+    OUTPUT_HEADER,
+    result_cells,
+    row_to_case,
+)
 from engine.batch.progress import Progress
 from engine.batch.table import (
     Journal,
@@ -34,6 +43,9 @@ from engine.batch.table import (
     read_rows,
 )
 from engine.errors import InputError, SalesExpertError
+from engine.intake import parse_case
+from engine.result import Result
+from knowledge_base.facts import Case
 
 T = TypeVar("T")
 Outcome = tuple[int, str, str, list[Any] | None, list[tuple[str, Any, str]] | None]
@@ -49,6 +61,11 @@ class BatchOptions:
     lang: str = "en"
     chunk_rows: int = 200
     restart: bool = False
+    actor: str | None = None
+    """Who runs the batch, for the audit trail (default: the settings' actor)."""
+    role: str = "manager"
+    record: bool | None = None
+    """Record every row's consultation (default: the settings, i.e. on)."""
 
     @property
     def errors_path(self) -> Path:
@@ -99,16 +116,54 @@ def run_key(options: BatchOptions) -> str:
     return hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:12]
 
 
-def consult_chunk(job: tuple[str, str, list[tuple[int, Row]]]) -> list[Outcome]:
+@dataclass(frozen=True)
+class Recording:
+    """How a worker records its rows in the audit trail."""
+
+    actor: str
+    role: str
+
+
+@functools.cache
+def _store() -> AuditStore:
+    """One audit store per worker process, from the same settings as the parent's."""
+    return AuditStore.from_settings(load_settings())
+
+
+def _record(
+    key: str, recording: Recording, consulted: list[tuple[int, Result, Case]]
+) -> dict[int, str]:
+    """Record a chunk in one transaction (rows recorded before a crash are skipped); the
+    audit record id of every row, for the output's consultation_id column."""
+    engine, store = default_engine(), _store()
+    refs = [f"{key}:{number}" for number, _, _ in consulted]
+    store.record_consultations(
+        [(r, c) for _, r, c in consulted],
+        engine.compiled,
+        recording.actor,
+        recording.role,
+        "batch",
+        batch_refs=refs,
+    )
+    ids = store.batch_ids(refs)
+    return {number: str(ids[ref]) for (number, _, _), ref in zip(consulted, refs, strict=True)}
+
+
+Job = tuple[str, str, "Recording | None", list[tuple[int, Row]]]
+
+
+def consult_chunk(job: Job) -> list[Outcome]:
     """Worker: consult each row; a bad row becomes its problems, never an exception."""
-    key, lang, rows = job
+    key, lang, recording, rows = job
     engine = default_engine()
     outcomes: list[Outcome] = []
+    consulted: list[tuple[int, Result, Case]] = []
     for number, row in rows:
-        consultation_id = f"{key}-{number}"
+        consultation_id = f"{key}:{number}"
         customer = str(row.get("customer.id") or "")
         try:
-            result = engine.consult(row_to_case(row), lang=lang)
+            case = parse_case(row_to_case(row))
+            result = engine.consult(case, lang=lang, what_if=False)
         except InputError as exc:
             problems = [(p.field, p.value, p.message) for p in exc.problems]
             outcomes.append((number, consultation_id, customer, None, problems))
@@ -125,7 +180,21 @@ def consult_chunk(job: tuple[str, str, list[tuple[int, Row]]]) -> list[Outcome]:
             )
             continue
         outcomes.append((number, consultation_id, customer, list(result_cells(result)), None))
+        consulted.append((number, result, case))
+    if recording is not None and consulted:
+        ids = _record(key, recording, consulted)
+        outcomes = [
+            (n, ids.get(n, cid), cust, cells, problems)
+            for n, cid, cust, cells, problems in outcomes
+        ]
     return outcomes
+
+
+def _recording(options: BatchOptions) -> Recording | None:
+    settings = load_settings()
+    if options.record is False or (options.record is None and not settings.record):
+        return None
+    return Recording(options.actor or settings.actor, options.role)
 
 
 def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -146,6 +215,9 @@ def _load_checkpoint(options: BatchOptions, key: str) -> Checkpoint:
     return saved if saved.key == key else Checkpoint(key)
 
 
+EMPTY_CELLS = [""] * len(OUTPUT_COLUMNS)
+
+
 def _write(outcomes: list[Outcome], out: Journal, errors: Journal, state: Checkpoint) -> None:
     out_rows: list[list[Any]] = []
     error_rows: list[list[Any]] = []
@@ -154,15 +226,20 @@ def _write(outcomes: list[Outcome], out: Journal, errors: Journal, state: Checkp
             out_rows.append([number, consultation_id, customer, "ok", *cells])
             state.ok += 1
         else:
-            out_rows.append([number, consultation_id, customer, "failed"])
+            out_rows.append([number, consultation_id, customer, "failed", *EMPTY_CELLS])
             error_rows.extend([number, f, "" if v is None else v, m] for f, v, m in problems or [])
             state.failed += 1
     out.append(out_rows)
     errors.append(error_rows)
 
 
-def run_batch(options: BatchOptions, stream: TextIO | None = None) -> Summary:
-    """Run (or resume) a batch; returns the counts for the summary line."""
+def run_batch(
+    options: BatchOptions,
+    stream: TextIO | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Summary:
+    """Run (or resume) a batch; returns the counts for the summary line. ``on_progress(done,
+    total)`` is called after every committed window (the front end's progress bar)."""
     started = time.monotonic()
     key = run_key(options)
     state = _load_checkpoint(options, key)
@@ -173,7 +250,8 @@ def run_batch(options: BatchOptions, stream: TextIO | None = None) -> Summary:
     errors = Journal(options.errors_path, ERROR_HEADER, state.errors_bytes)
     progress = Progress(count_rows(options.input), state.rows_done, stream)
     chunks = _batched(read_rows(options.input, skip=state.rows_done), options.chunk_rows)
-    jobs = ((key, options.lang, chunk) for chunk in chunks)
+    recording = _recording(options)
+    jobs: Iterator[Job] = ((key, options.lang, recording, chunk) for chunk in chunks)
     try:
         with WorkerPool(options.workers) as pool:
             for window in _batched(jobs, max(1, options.workers) * 4):
@@ -183,6 +261,8 @@ def run_batch(options: BatchOptions, stream: TextIO | None = None) -> Summary:
                 state.out_bytes, state.errors_bytes = out.commit(), errors.commit()
                 state.save(options.checkpoint_path)
                 progress.update(state.rows_done)
+                if on_progress is not None:
+                    on_progress(state.rows_done, progress.total)
     finally:
         out.close()
         errors.close()
@@ -204,7 +284,7 @@ class WorkerPool:
             context = multiprocessing.get_context("spawn")
             self._pool = context.Pool(workers, initializer=_warm)
 
-    def map(self, jobs: list[tuple[str, str, list[tuple[int, Row]]]]) -> list[list[Outcome]]:
+    def map(self, jobs: list[Job]) -> list[list[Outcome]]:
         if self._pool is None:
             return [consult_chunk(job) for job in jobs]
         outcomes: list[list[Outcome]] = self._pool.map(consult_chunk, jobs, chunksize=1)
