@@ -76,9 +76,10 @@ class Engine:
     def version(self) -> str:
         return self.compiled.version
 
-    def infer(self, case: Case, facts: list[Fact] | None = None) -> Firing:
-        """Run the rules on a validated case; raise the first error any rule hit."""
-        firing = Firing(self.compiled)
+    def infer(self, case: Case, facts: list[Fact] | None = None, trace: bool = True) -> Firing:
+        """Run the rules on a validated case; raise the first error any rule hit.
+        ``trace=False`` records conclusions only (what-if searches re-run inference often)."""
+        firing = Firing(self.compiled, trace)
         facts = case_facts(case) if facts is None else facts
         self._driver.run(self.compiled.engine_facts(facts), firing)
         if firing.errors:

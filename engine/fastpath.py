@@ -61,16 +61,16 @@ class FastDriver:
         self._drain(firing, state_handle if code != _QUEUED else 0, sid)
 
     def _drain(self, firing: Firing, state_handle: int, sid: str) -> None:
-        started = core.start_action_for_state(self._handle, state_handle)
+        """Fire activations until the agenda is empty (the hot loop: kept flat on purpose)."""
+        handle, fire, assert_fact, loads = self._handle, firing.fire, core.assert_fact, orjson.loads
+        started = core.start_action_for_state(handle, state_handle)
         message = started[1] if started else None
         while message:
-            for rule_id, matched in orjson.loads(message).items():
-                if rule_id != ANCHOR_RULE:
-                    self._fire(firing, rule_id, matched, sid)
-            message = core.complete_and_start_action(self._handle, state_handle)
-
-    def _fire(self, firing: Firing, rule_id: str, matched: dict[str, Any], sid: str) -> None:
-        for fact in firing.fire(rule_id, matched):
-            code, _ = core.assert_fact(self._handle, _dumps({**fact, "sid": sid}))
-            if code == _OBSERVED:
-                firing.errors.append(EngineError(f"rule {rule_id} re-asserted {fact}"))
+            for rule_id, matched in loads(message).items():
+                if rule_id == ANCHOR_RULE:
+                    continue
+                for fact in fire(rule_id, matched):
+                    text = _dumps({"t": fact.topic, "value": fact.value, "sid": sid})
+                    if assert_fact(handle, text)[0] == _OBSERVED:
+                        firing.errors.append(EngineError(f"rule {rule_id} re-asserted {fact}"))
+            message = core.complete_and_start_action(handle, state_handle)

@@ -15,7 +15,7 @@ from typing import Any
 from engine.compiler import CompiledRuleBase
 from engine.errors import EngineError, FiringBudgetExceeded, RuleConflictError, RuleExecutionError
 from engine.formulas import compute
-from engine.intake import Fact, engine_value
+from engine.intake import engine_value
 from engine.plans import ConclusionPlan, RulePlan
 from engine.trace import AssertedFact, MatchedFact, TraceStep
 
@@ -37,81 +37,94 @@ class Derived:
 
 @dataclass
 class Firing:
+    """``trace=False`` keeps only the conclusions: for the many re-runs of a what-if search."""
+
     compiled: CompiledRuleBase
+    trace: bool = True
     steps: list[TraceStep] = field(default_factory=list)
     derived: dict[tuple[str, Any], Derived] = field(default_factory=dict)
     errors: list[EngineError] = field(default_factory=list)
     one_valued: dict[str, Derived] = field(default_factory=dict)
+    fired: int = 0
+    _computations: dict[tuple[str, Any], dict[str, Any]] = field(default_factory=dict)
 
-    def fire(self, rule_id: str, matched: dict[str, dict[str, Any]]) -> list[Fact]:
-        """Run one firing; return the new facts the driver must assert into the engine.
+    def fire(self, rule_id: str, matched: dict[str, dict[str, Any]]) -> list[AssertedFact]:
+        """Run one firing; return the new conclusions the driver must assert into the engine.
 
         Conclusions no rule matches are kept here only: asserting them would cost an engine
         call that can only answer "not handled".
         """
         if self.errors:
             return []
-        if len(self.steps) >= FIRING_BUDGET:
+        self.fired = seq = self.fired + 1
+        if seq > FIRING_BUDGET:
             message = f"more than {FIRING_BUDGET} firings; last rule {rule_id}"
             self.errors.append(FiringBudgetExceeded(message))
             return []
         plan = self.compiled.plans[rule_id]
-        seq = len(self.steps) + 1
         asserted: list[AssertedFact] = []
         confirmed: list[AssertedFact] = []
-        to_engine: list[Fact] = []
         try:
             for conclude in plan.concludes:
-                fact, new = self._conclude(plan, conclude, matched, seq)
-                (asserted if new else confirmed).append(fact)
-                if new and conclude.consumed:
-                    to_engine.append({"t": fact.topic, "value": fact.value})
+                fact = conclude.asserted or self._computed(conclude, matched)
+                if self._new(plan, conclude, fact, seq):
+                    asserted.append(fact)
+                else:
+                    confirmed.append(fact)
         except EngineError as exc:
             self.errors.append(exc)
             return []
         except Exception as exc:  # any bug or bad arithmetic in an action must surface
             self.errors.append(RuleExecutionError(rule_id, exc))
             return []
-        self.steps.append(TraceStep(seq, rule_id, _matched(plan, matched), asserted, confirmed))
-        return to_engine
+        if self.trace:
+            self.steps.append(TraceStep(seq, rule_id, _matched(plan, matched), asserted, confirmed))
+        reads = self.compiled.reads
+        return [f for f in asserted if f.topic in reads]
 
-    def _conclude(
-        self,
-        plan: RulePlan,
-        conclude: ConclusionPlan,
-        matched: dict[str, dict[str, Any]],
-        seq: int,
-    ) -> tuple[AssertedFact, bool]:
-        computation = None
-        fact = conclude.asserted
-        if fact is None:
-            assert conclude.formula is not None
-            number, inputs = compute(conclude.formula, matched, self.compiled.knowledge)
-            fact = AssertedFact(conclude.topic, engine_value(number))
-            computation = {"formula": conclude.formula.id, "inputs": inputs, "result": fact.value}
-        key = (conclude.topic, fact.value)
+    def _computed(
+        self, conclude: ConclusionPlan, matched: dict[str, dict[str, Any]]
+    ) -> AssertedFact:
+        assert conclude.formula is not None
+        number, inputs = compute(conclude.formula, matched, self.compiled.knowledge)
+        fact = AssertedFact(conclude.topic, engine_value(number))
+        self._computations[(fact.topic, fact.value)] = {
+            "formula": conclude.formula.id,
+            "inputs": inputs,
+            "result": fact.value,
+        }
+        return fact
+
+    def _new(self, plan: RulePlan, conclude: ConclusionPlan, fact: AssertedFact, seq: int) -> bool:
+        """Record the conclusion; False if another rule had already concluded it."""
+        key = (fact.topic, fact.value)
         existing = self.derived.get(key)
         if existing is not None:
             existing.rules.append(plan.rule.id)
             existing.score += conclude.weight
-            return fact, False
+            return False
         derived = Derived(
-            conclude.topic, fact.value, [plan.rule.id], seq, conclude.weight, computation
+            fact.topic,
+            fact.value,
+            [plan.rule.id],
+            seq,
+            conclude.weight,
+            self._computations.pop(key, None),
         )
         if conclude.one_valued:
-            other = self.one_valued.get(conclude.topic)
+            other = self.one_valued.get(fact.topic)
             if other is not None:
                 raise RuleConflictError(
-                    conclude.topic, (other.rules[0], other.value), (plan.rule.id, fact.value)
+                    fact.topic, (other.rules[0], other.value), (plan.rule.id, fact.value)
                 )
-            self.one_valued[conclude.topic] = derived
+            self.one_valued[fact.topic] = derived
         self.derived[key] = derived
-        return fact, True
+        return True
 
 
 def _matched(plan: RulePlan, matched: dict[str, dict[str, Any]]) -> list[MatchedFact]:
-    out = []
-    for alias, fact_type, names in plan.reads:
-        fact = matched.get(alias, {})
-        out.append(MatchedFact(alias, fact_type, {n: fact.get(n) for n in names}))
-    return out
+    empty: dict[str, Any] = {}
+    return [
+        MatchedFact(alias, fact_type, {n: matched.get(alias, empty).get(n) for n in names})
+        for alias, fact_type, names in plan.reads
+    ]

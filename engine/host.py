@@ -73,7 +73,7 @@ class StockDriver:
             for fact in firing.fire(rule_id, c._m):
                 # a final conclusion no rule consumes is refused by the engine; the Firing keeps it
                 with contextlib.suppress(durable_engine.MessageNotHandledException):
-                    c.assert_fact(dict(fact))
+                    c.assert_fact({"t": fact.topic, "value": fact.value})
 
         return action
 

@@ -299,7 +299,7 @@ def what_would_change(engine: Engine, case: Case, section: str, topic: str) -> l
 
 def _outcome(engine: Engine, topic: str) -> Outcome:
     def outcome(case: Case) -> Any:
-        firing = engine.infer(case)
+        firing = engine.infer(case, trace=False)
         return next((d.value for d in firing.derived.values() if d.topic == topic), None)
 
     return outcome
