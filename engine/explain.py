@@ -285,7 +285,7 @@ class Explainer:
     ) -> WhyNot:
         """A failed test on a derived band: say which input and threshold decided the band."""
         topic = self.kb.topics.get(pattern.fact)
-        if topic is None or not topic.intermediate or depth >= 3:
+        if topic is None or not topic.intermediate or depth >= MAX_DEPTH:
             return failure
         wanted = (
             [test.value] if test.op == "eq" else list(test.values or ()) if test.op == "in" else []
@@ -309,6 +309,9 @@ class Explainer:
         return failure
 
 
+MAX_DEPTH = 3
+"""How many derived bands a why-not follows down towards the input that decided them."""
+
 CACHE_SIZE = 200_000
 """Cached texts per language and rule base before the cache starts afresh (bounded memory)."""
 
@@ -317,20 +320,28 @@ Source = tuple[str, str]
 
 
 def _inputs_read(
-    producers: dict[tuple[str, Any], list[Rule]], topic: str, kb: Knowledge
+    producers: dict[tuple[str, Any], list[Rule]],
+    topic: str,
+    kb: Knowledge,
+    depth: int = 0,
+    sources: dict[Source, None] | None = None,
 ) -> tuple[Source, ...]:
-    """Everything the rules concluding any value of ``topic`` test: the why-not key."""
-    sources: dict[Source, None] = {}
+    """Everything a why-not of ``topic`` can read: what the rules concluding any of its values
+    test and, since a failed test on a derived band is followed down (``_deeper``, at most
+    three levels), what the rules behind those bands test. This is the why-not cache key: a
+    value it missed could put another consultation's number into the text."""
+    sources = {} if sources is None else sources
     for (concluded, _), rules in producers.items():
         if concluded != topic:
             continue
         for rule in rules:
             for pattern in rule.when:
-                if pattern.fact in kb.topics:
-                    sources[(pattern.fact, "")] = None
-                else:
-                    sources[(pattern.fact, "")] = None  # whether the section is present
+                sources[(pattern.fact, "")] = None  # the band's values / the section's presence
+                band = kb.topics.get(pattern.fact)
+                if band is None:
                     sources.update(((pattern.fact, t.field), None) for t in pattern.tests)
+                elif band.intermediate and depth < MAX_DEPTH:
+                    _inputs_read(producers, band.id, kb, depth + 1, sources)
     return tuple(sources)
 
 

@@ -246,3 +246,14 @@ def test_floats_that_durable_rules_cannot_parse_are_normalised() -> None:
     tiny = consult({"customer": customer(gross_margin_pct=1e-05, purchases_growth_pct=1e-7)})
     assert tiny.value("margin_band") == "thin"
     assert tiny.value("growth_trend") == "stable"
+
+
+def test_why_not_texts_never_carry_another_consultations_numbers() -> None:
+    """Regression: the why-not cache key must cover the inputs of the bands it descends to."""
+    for amount in (450_000, 500_000, 999_999):
+        result = consult({"customer": customer(annual_purchases=amount)})
+        tier = result.conclusion("value_tier")
+        assert tier is not None and tier.value == "medium"
+        high = next(w for w in tier.why_not if w.value == "high")
+        assert high.actual == amount
+        assert f"but annual purchases is {amount:,}" in high.failed
