@@ -8,6 +8,7 @@ it reaches the engine.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -94,15 +95,40 @@ def engine_value(value: Any) -> Any:
 
 
 CASE_FACT = "case"
-"""Fact type describing which sections a case has (``has_credit``…). Rules test it instead of
-``none()``, which durable-rules does not retract when the negated fact arrives later."""
+"""Fact type describing which sections a case has (``has_credit``…) and which catalogue lists
+hold any item (``has_collection_signals``). Rules test it instead of ``none()``, which
+durable-rules does not retract when the negated fact arrives later, and instead of testing a
+list for emptiness, which its conditions cannot express."""
+
+
+@functools.cache
+def catalogue_lists() -> tuple[tuple[str, str], ...]:
+    """(section, field) of every list field drawn from a catalogue (``catalogue_field``)."""
+    found = []
+    for name, model in SECTIONS.items():
+        for field, info in model.model_fields.items():
+            extra = info.json_schema_extra
+            if isinstance(extra, dict) and "catalogue" in extra:
+                found.append((name, field))
+    return tuple(found)
+
+
+def case_flag_names() -> list[str]:
+    """The attributes of the ``case`` fact, which rules may test."""
+    return [f"has_{name}" for name in SECTIONS] + [
+        f"has_{name}_{field}" for name, field in catalogue_lists()
+    ]
 
 
 def case_flags(case: Case) -> Fact:
-    return {
+    flags: Fact = {
         "t": CASE_FACT,
         **{f"has_{name}": getattr(case, name, None) is not None for name in SECTIONS},
     }
+    for name, field in catalogue_lists():
+        section = getattr(case, name, None)
+        flags[f"has_{name}_{field}"] = bool(section is not None and getattr(section, field))
+    return flags
 
 
 def case_facts(case: Case) -> list[Fact]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from engine.intake import CASE_FACT
+from engine.intake import CASE_FACT, case_flag_names
 from knowledge_base import Knowledge
 from knowledge_base.facts import SECTIONS
 from knowledge_base.schema import FieldRef, Operation, ParamRef
@@ -32,7 +32,7 @@ class Finding:
 def fact_fields(fact: str, knowledge: Knowledge) -> list[str] | None:
     """Attributes a pattern on ``fact`` may test, or None if no such fact type exists."""
     if fact == CASE_FACT:
-        return [f"has_{name}" for name in SECTIONS]
+        return case_flag_names()
     if fact in SECTIONS:
         return list(SECTIONS[fact].model_fields)
     if fact in knowledge.topics:

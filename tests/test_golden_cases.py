@@ -23,10 +23,12 @@ def test_golden_case(path: Path) -> None:
             assert result.value(topic) == expected, topic
     for topic, order in golden["expect"].get("ranking", {}).items():  # ranked many-valued topics
         assert result.values(topic) == order, topic
+    for topic, scores in golden["expect"].get("scores", {}).items():  # evidence scores by value
+        assert {c.value: c.score for c in result.conclusions if c.topic == topic} == scores, topic
     assert sorted(set(result.fired_rules())) == sorted(golden["expect"]["fired"])
 
 
-@pytest.mark.parametrize("module", ["grading", "credit"])
+@pytest.mark.parametrize("module", ["grading", "credit", "collection"])
 def test_golden_cases_cover_every_rule_of_the_module(module: str) -> None:
     fired: set[str] = set()
     for path in golden_cases(module):

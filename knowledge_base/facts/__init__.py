@@ -9,11 +9,17 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from knowledge_base.facts._fields import Section
+from knowledge_base.facts.collection import Collection
 from knowledge_base.facts.credit import Credit
 from knowledge_base.facts.customer import Customer
 from knowledge_base.facts.deal import Deal
 
-SECTIONS: dict[str, type[Section]] = {"customer": Customer, "credit": Credit, "deal": Deal}
+SECTIONS: dict[str, type[Section]] = {
+    "customer": Customer,
+    "credit": Credit,
+    "collection": Collection,
+    "deal": Deal,
+}
 """Fact type name → section model; the fact type is what rules match on (``fact: customer``)."""
 
 
@@ -24,7 +30,8 @@ class Case(BaseModel):
 
     customer: Customer
     credit: Credit | None = None
+    collection: Collection | None = None
     deal: Deal | None = None
 
 
-__all__ = ["SECTIONS", "Case", "Credit", "Customer", "Deal", "Section"]
+__all__ = ["SECTIONS", "Case", "Collection", "Credit", "Customer", "Deal", "Section"]

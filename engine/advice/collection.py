@@ -1,0 +1,226 @@
+"""Debt-collection advice after inference: the debtor types ranked with their evidence, and the
+advice grouped and ordered for the collector.
+
+Nothing here decides anything: which types, strategies, occasions, means, techniques and
+cautions apply comes from the rules (``rules/collection.yaml``), and each value's evidence
+score is the sum of the weights of the rules that concluded it (``engine.firing``). This module
+only presents them:
+
+- The collection advice is grouped after the other conclusions, topic by topic in ``ADVICE``
+  order, at the place of the first of them.
+- Debtor types are ordered by evidence score, ties in the order of the topic's values. Each
+  gets ``details["rank"]`` (equal scores share a rank), ``details["signals"]`` (every signal
+  behind it: id, label, the rule and the points it added, read from the trace), and — so that
+  ties and mixtures are shown, not hidden — ``details["tied_with"]`` (the other types with the
+  same score) and ``details["mixture"]`` (the other types found, with their scores). A type
+  only weak secondary hints support is marked ``details["hint_only"]``: it has no strategies.
+- Strategies follow the rank of the type they are for (``details["for_type"]``), then the
+  order of the topic's values; occasions and techniques are ranked by evidence score like the
+  closing coach's techniques (``details["rank"]``, ``details["evidence"]``); means keep the
+  topic's order, mildest first (``details["severity"]``). Occasions, means, techniques and
+  cautions list the rationales of the rules that concluded them as ``details["why"]``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.core import Context
+from engine.labels import number, topic_value_label
+from engine.result import Conclusion, Result
+from engine.trace import TraceStep
+
+ADVICE = (
+    "debtor_type",
+    "observation_advice",
+    "collection_strategy",
+    "collection_occasion",
+    "collection_means",
+    "credit_hold",
+    "collection_technique",
+    "collection_caution",
+)
+"""The collection module's advice topics, in the order they are shown."""
+TYPE = "debtor_type"
+ADDRESSED = "type_to_address"
+"""The types some signal points to as its main type: only they get strategies."""
+STRATEGY = "collection_strategy"
+RANKED = frozenset({"collection_occasion", "collection_technique"})
+"""Ranked by evidence score, with the evidence listed."""
+SEVERITY = "collection_means"
+WHY = frozenset(
+    {"collection_occasion", "collection_means", "collection_technique", "collection_caution"}
+)
+"""Topics whose rules' rationales say why the value applies to this case."""
+SIGNALS = ("collection", "signals")
+
+
+def _points(context: Context, rule_id: str, topic: str, value: Any) -> float:
+    plan = context.engine.compiled.plans[rule_id]
+    return sum(c.weight for c in plan.concludes if c.topic == topic and c.value == value)
+
+
+def _steps(context: Context, conclusion: Conclusion) -> list[TraceStep]:
+    """The firings that concluded (or confirmed) this value, in order."""
+    wanted = (conclusion.topic, conclusion.value)
+    return [
+        step
+        for step in context.firing.steps
+        if any((a.topic, a.value) == wanted for a in (*step.asserted, *step.confirmed))
+    ]
+
+
+def signal_evidence(context: Context, conclusion: Conclusion) -> list[dict[str, Any]]:
+    """Each signal behind a debtor type: id, label, the rule and the points it added."""
+    compiled, lang = context.engine.compiled, context.lang
+    kb = compiled.knowledge
+    catalogue = kb.catalogues["debtor_signals"]
+    found = []
+    for step in _steps(context, conclusion):
+        rule = compiled.rules[step.rule]
+        points = _points(context, step.rule, conclusion.topic, conclusion.value)
+        for pattern in rule.when:
+            for test in pattern.tests:
+                if (pattern.fact, test.field) != SIGNALS or test.op != "contains":
+                    continue
+                signal = str(test.value)
+                label = catalogue[signal].label.get(lang)
+                found.append(
+                    {
+                        "id": signal,
+                        "label": label,
+                        "rule": step.rule,
+                        "score": points,
+                        "text": kb.text("collection.signal", lang, label=label, rule=step.rule),
+                    }
+                )
+    return found
+
+
+def _by_score(context: Context, conclusions: list[Conclusion], topic: str) -> list[Conclusion]:
+    """Best first: evidence score, then the order of the topic's values."""
+    order = context.engine.compiled.knowledge.topics[topic].value_ids()
+    found = [c for c in conclusions if c.topic == topic]
+    return sorted(found, key=lambda c: (-(c.score or 0.0), order.index(str(c.value))))
+
+
+def _by_catalogue(context: Context, conclusions: list[Conclusion], topic: str) -> list[Conclusion]:
+    order = context.engine.compiled.knowledge.topics[topic].value_ids()
+    found = [c for c in conclusions if c.topic == topic]
+    return sorted(found, key=lambda c: order.index(str(c.value)))
+
+
+def present_types(context: Context, types: list[Conclusion]) -> None:
+    """Rank, signals, ties and the mixture, on each debtor type (already in rank order)."""
+    kb, lang = context.engine.compiled.knowledge, context.lang
+    separator = "、" if lang == "zh" else ", "
+    scores = sorted({c.score or 0.0 for c in types}, reverse=True)
+    addressed = {d.value for d in context.firing.derived.values() if d.topic == ADDRESSED}
+    for conclusion in types:
+        score = conclusion.score or 0.0
+        details: dict[str, Any] = {
+            "rank": scores.index(score) + 1,
+            **conclusion.details,
+            "signals": signal_evidence(context, conclusion),
+        }
+        if conclusion.value not in addressed:
+            details["hint_only"] = kb.text("collection.hint_only", lang)
+        others = [c for c in types if c is not conclusion]
+        tied = [c.label for c in others if (c.score or 0.0) == score]
+        if tied:
+            details["tied_with"] = tied
+        if others:
+            listed = separator.join(
+                kb.text("collection.type_score", lang, label=c.label, score=number(c.score or 0))
+                for c in others
+            )
+            details["mixture"] = kb.text("collection.mixture", lang, others=listed)
+        conclusion.details = details
+
+
+def _strategy_type(context: Context, conclusion: Conclusion) -> str:
+    """The debtor type a strategy is for: the type its rule tests."""
+    rule = context.engine.compiled.rules[conclusion.rules[0]]
+    pattern = next(p for p in rule.when if p.fact == ADDRESSED)
+    return str(pattern.tests[0].value)
+
+
+def order_strategies(
+    context: Context, strategies: list[Conclusion], types: list[Conclusion]
+) -> list[Conclusion]:
+    """By the rank of the type each is for, then the order of the topic's values."""
+    kb, lang = context.engine.compiled.knowledge, context.lang
+    type_order = [str(c.value) for c in types]
+    values = kb.topics[STRATEGY].value_ids()
+    keyed = []
+    for conclusion in strategies:
+        debtor = _strategy_type(context, conclusion)
+        label = topic_value_label(TYPE, debtor, kb, lang)
+        conclusion.details = {**conclusion.details, "for_type": label}
+        position = type_order.index(debtor) if debtor in type_order else len(type_order)
+        keyed.append(((position, values.index(str(conclusion.value))), conclusion))
+    ordered = [c for _, c in sorted(keyed, key=lambda pair: pair[0])]
+    for rank, conclusion in enumerate(ordered, 1):
+        conclusion.details = {"rank": rank, **conclusion.details}
+    return ordered
+
+
+def _evidence(context: Context, conclusion: Conclusion) -> list[str]:
+    """One line per supporting rule: id, title and the points its weight added."""
+    compiled, lang = context.engine.compiled, context.lang
+    return [
+        compiled.knowledge.text(
+            "collection.evidence",
+            lang,
+            rule=rule_id,
+            title=compiled.rules[rule_id].title.get(lang),
+            points=number(_points(context, rule_id, conclusion.topic, conclusion.value)),
+        )
+        for rule_id in conclusion.rules
+    ]
+
+
+def _why(context: Context, conclusion: Conclusion) -> list[str]:
+    rules = context.engine.compiled.rules
+    return [rules[rule_id].rationale.get(context.lang) for rule_id in conclusion.rules]
+
+
+def present(context: Context, advice: list[Conclusion], topic: str) -> list[Conclusion]:
+    """One advice topic's conclusions, ordered and with their details."""
+    values = context.engine.compiled.knowledge.topics[topic].value_ids()
+    if topic in RANKED:
+        ordered = _by_score(context, advice, topic)
+        for rank, conclusion in enumerate(ordered, 1):
+            evidence = _evidence(context, conclusion)
+            conclusion.details = {"rank": rank, **conclusion.details, "evidence": evidence}
+    else:
+        ordered = _by_catalogue(context, advice, topic)
+    for conclusion in ordered:
+        if topic == SEVERITY:
+            severity = values.index(str(conclusion.value)) + 1
+            conclusion.details = {"severity": severity, **conclusion.details}
+        if topic in WHY:
+            conclusion.details["why"] = _why(context, conclusion)
+    return ordered
+
+
+def enrich(context: Context, result: Result) -> None:
+    """The collection module's enricher (listed in ``engine.advice.ENRICHERS``)."""
+    slots = [i for i, c in enumerate(result.conclusions) if c.topic in ADVICE]
+    if not slots:
+        return
+    advice = [result.conclusions[i] for i in slots]
+    types = _by_score(context, advice, TYPE)
+    present_types(context, types)
+    grouped: list[Conclusion] = []
+    for topic in ADVICE:
+        if topic == TYPE:
+            grouped.extend(types)
+        elif topic == STRATEGY:
+            found = [c for c in advice if c.topic == STRATEGY]
+            grouped.extend(order_strategies(context, found, types))
+        else:
+            grouped.extend(present(context, advice, topic))
+    taken = set(slots)
+    rest = [c for i, c in enumerate(result.conclusions) if i not in taken]
+    result.conclusions[:] = [*rest[: slots[0]], *grouped, *rest[slots[0] :]]

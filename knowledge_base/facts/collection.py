@@ -1,0 +1,143 @@
+"""The collection section of a case: an overdue account, the attempts so far and the debtor.
+
+Read by the debt collection module (``rules/collection.yaml``, seed digest §2). The behaviour
+observed in contacts is a list of items of the ``debtor_signals`` catalogue
+(``knowledge_base/catalogues/debtor_signals.yaml``), each described there in both languages;
+the rules read the debtor type(s) from it. Earlier attempts are counted per outcome, each
+count 0 when there were none. What the debtor's situation is may not be known yet: that is a
+value the rules reason about (``unknown``), not a validation error.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from knowledge_base.facts._fields import Section, catalogue_field, fact_field
+from knowledge_base.facts.credit import DAYS_MAX
+from knowledge_base.facts.customer import MONEY_MAX
+
+Situation = Literal["able_to_pay", "temporarily_short", "insolvent", "unknown"]
+"""The debtor's capacity to pay, as far as the collector knows it."""
+
+DebtorSignal = Literal[
+    "raises_voice",
+    "denies_obligation",
+    "dictates_terms",
+    "refuses_to_talk",
+    "blames_us",
+    "rotates_contacts",
+    "sends_proxies",
+    "breaks_promises",
+    "invents_pretexts",
+    "delays_with_paperwork",
+    "moves_assets",
+    "acknowledges_debt",
+    "proposes_plan",
+    "explains_situation",
+    "keeps_appointments",
+    "appeals_to_friendship",
+    "pleads_hardship",
+    "moved_by_sympathy",
+    "mood_swings",
+    "repeats_position",
+    "rejects_new_proposals",
+    "cites_rules",
+    "worries_about_reputation",
+    "boasts_status",
+    "likes_praise",
+    "hides_difficulty",
+]
+"""Behaviour observed in contacts with the debtor (catalogue ``debtor_signals``)."""
+
+COUNT_MAX = 1000
+"""Upper bound of any count of attempts in a case."""
+
+
+class Collection(Section):
+    """An overdue account to collect (讨债) and what the collector has seen of the debtor."""
+
+    overdue_amount: int = fact_field(
+        "Amount past its due date that is to be collected, in yuan, 1-10^12.",
+        "逾期欠款金额",
+        label="overdue amount",
+        unit="yuan",
+        ge=1,
+        le=MONEY_MAX,
+    )
+    days_overdue: int = fact_field(
+        "Days the oldest unpaid invoice is past its due date, 1-36500.",
+        "逾期天数",
+        label="days overdue",
+        unit="days",
+        ge=1,
+        le=DAYS_MAX,
+    )
+    invoices_overdue: int = fact_field(
+        "Number of invoices past their due date, 1-10000; default 1.",
+        "逾期发票张数",
+        label="invoices overdue",
+        unit="invoices",
+        default=1,
+        ge=1,
+        le=10_000,
+    )
+    promises_kept: int = fact_field(
+        "Earlier collection attempts that ended in a promise to pay that was kept, 0-1000; "
+        "default 0.",
+        "已兑现的付款承诺次数",
+        label="promises kept",
+        unit="attempts",
+        default=0,
+        ge=0,
+        le=COUNT_MAX,
+    )
+    promises_broken: int = fact_field(
+        "Earlier collection attempts that ended in a promise to pay that was broken, 0-1000; "
+        "default 0.",
+        "未兑现的付款承诺次数",
+        label="promises broken",
+        unit="attempts",
+        default=0,
+        ge=0,
+        le=COUNT_MAX,
+    )
+    unanswered_attempts: int = fact_field(
+        "Earlier collection attempts (calls, letters, visits) that got no answer at all, "
+        "0-1000; default 0.",
+        "无人回应的催收次数",
+        label="attempts unanswered",
+        unit="attempts",
+        default=0,
+        ge=0,
+        le=COUNT_MAX,
+    )
+    disputed_attempts: int = fact_field(
+        "Earlier collection attempts that ended in a dispute about the debt (amount, quality, "
+        "delivery), 0-1000; default 0.",
+        "以争议告终的催收次数",
+        label="attempts ending in a dispute",
+        unit="attempts",
+        default=0,
+        ge=0,
+        le=COUNT_MAX,
+    )
+    debt_disputed: bool = fact_field(
+        "The debtor disputes the debt now (what is owed, or that it is owed); yes/no, default no.",
+        "债务人对欠款有异议",
+        label="debt disputed",
+        default=False,
+    )
+    situation: Situation = fact_field(
+        "The debtor's situation: able_to_pay, temporarily_short (of cash), insolvent or "
+        "unknown; default unknown.",
+        "债务人的偿付状况",
+        label="debtor's situation",
+        default="unknown",
+    )
+    signals: list[DebtorSignal] = catalogue_field(
+        "Behaviour observed in contacts with the debtor, items of the debtor_signals "
+        "catalogue; empty if none observed yet.",
+        "接触中观察到的债务人表现",
+        label="behaviour observed",
+        catalogue="debtor_signals",
+    )
