@@ -1,41 +1,25 @@
-"""Streamlit front end: gathers input, calls the engine API, renders. No logic here."""
+"""sales-expert's front end: ``streamlit run ui_app.py`` (``scripts/start.sh`` does it).
+
+Page setup, the language switch, sign-in, and one navigation with only the pages of the
+signed-in user's role (``ui.navigation``); each page is a script in ``ui/views/``.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
-import yaml
 
-from engine import consult
-from engine.api import default_engine
-
-EXAMPLE = Path(__file__).parent / "examples" / "grading-key-account.yaml"
+from ui import auth, forms, navigation
+from ui.i18n import language_switch, t
 
 st.set_page_config(page_title="sales-expert", page_icon="📊", layout="wide")
-kb = default_engine().compiled.knowledge
-st.session_state.setdefault(
-    "lang", "zh" if (st.context.locale or "").lower().startswith("zh") else "en"
-)
-lang = st.sidebar.radio(
-    "Language / 语言", ["en", "zh"], format_func={"en": "English", "zh": "简体中文"}.get, key="lang"
-)
-
-case = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
-result = consult(case, lang=lang, channel="ui")
-st.title(kb.text("ui.grading.title", lang))
-st.caption(
-    kb.text(
-        "ui.grading.example",
-        lang,
-        customer=case["customer"]["name"],
-        version=result.ruleset_version,
+language_switch()
+forms.keep_values()
+user = auth.current_user()
+if user is None:
+    page = st.navigation(
+        [st.Page(auth.login_page, title=t("login.title"), url_path="login")], position="hidden"
     )
-)
-for conclusion in (c for c in result.conclusions if not c.intermediate):
-    with st.expander(f"{conclusion.topic_label}: **{conclusion.label}**", expanded=False):
-        st.write(conclusion.details.get("description", ""))
-        for step in conclusion.how:
-            st.markdown(f"- {step.text}")
-        for blocked in conclusion.why_not:
-            st.markdown(f"- *{blocked.label}*: {blocked.rule} {blocked.failed}")
+else:
+    auth.user_box(user)
+    page = st.navigation(navigation.pages_for(user.role))
+page.run()

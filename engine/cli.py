@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from engine import cli_audit, cli_batch
+from engine import cli_audit, cli_batch, cli_demo
 from engine.api import consult, default_engine
 from engine.audit.config import ROLES
 from engine.audit.errors import AuditRequestError
@@ -118,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("lint", cmd_lint, "Check the rule base; exit 1 on any finding.")
     cli_audit.register(sub)
     cli_batch.add_batch_command(sub)
+    cli_demo.register(sub)
     return parser
 
 

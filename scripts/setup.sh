@@ -9,6 +9,7 @@ extra="${1:-app}"
 apt_packages=(fonts-wqy-microhei)
 if [ "$extra" = "test" ]; then
   apt_packages+=(postgresql)  # the audit tests run against a real PostgreSQL server too
+  apt_packages+=(chromium)    # the browser tests drive Debian's chromium (tests/ui/test_browser.py)
 fi
 missing=()
 for pkg in "${apt_packages[@]}"; do

@@ -309,10 +309,12 @@ def test_a_batch_row_is_recorded_once_even_when_recorded_again(store: AuditStore
     cases = [parse_case({"customer": customer(id=f"C-{i}")}) for i in range(3)]
     consulted = [(engine.consult(c), c) for c in cases]
     refs = ["run1:1", "run1:2", "run1:3"]
-    first = store.record_consultations(consulted[:2], engine.compiled, "mia", "manager",
-                                       batch_refs=refs[:2])
-    again = store.record_consultations(consulted, engine.compiled, "mia", "manager",
-                                       batch_refs=refs)
+    first = store.record_consultations(
+        consulted[:2], engine.compiled, "mia", "manager", batch_refs=refs[:2]
+    )
+    again = store.record_consultations(
+        consulted, engine.compiled, "mia", "manager", batch_refs=refs
+    )
     assert [r["id"] for r in first] == [1, 2]
     assert [(r["id"], r["batch_ref"]) for r in again] == [(3, "run1:3")]
     assert store.count() == 3 and store.verify().ok

@@ -1,0 +1,373 @@
+"""The front end in a real browser: headless Chromium (Debian's, driven by Playwright) against
+a real ``streamlit run ui_app.py`` server on a free local port, with the demo users created by
+``sales-expert demo`` in a temporary data directory.
+
+The main scenario is the issue's: a manager signs in, gets a credit decision for an example
+customer, records an override (refused first without a reason); an auditor signs in and finds
+it. Screenshots are saved to ``$E2E_ARTIFACTS`` (default ``artifacts/``) as test artifacts.
+Every test also proves the app is self-contained: no request leaves 127.0.0.1.
+
+Chromium comes from ``apt-get install chromium`` (``scripts/setup.sh test``); without it the
+tests are skipped, except in CI (``CI`` set), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.audit.conftest import in_ci
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS") or REPO / "artifacts")
+TIMEOUT_MS = 30_000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _server_env(data: Path) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SALES_EXPERT_USERS", "SALES_EXPERT_CONFIG", "SALES_EXPERT_DATABASE_URL")
+    }
+    env.update(
+        {
+            "SALES_EXPERT_DATA_DIR": str(data),
+            "SALES_EXPERT_RECORD": "on",
+            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+            "STREAMLIT_SERVER_HEADLESS": "true",
+            "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
+            "STREAMLIT_CLIENT_TOOLBAR_MODE": "minimal",
+        }
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``streamlit run ui_app.py`` on 127.0.0.1, after ``sales-expert demo``."""
+    root = tmp_path_factory.mktemp("e2e")
+    env = _server_env(root / "data")
+    demo = subprocess.run(
+        [sys.executable, "-m", "engine.cli", "demo"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert demo.returncode == 0, demo.stderr
+    port = _free_port()
+    log = root / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(REPO / "ui_app.py"),
+             "--server.address", "127.0.0.1", "--server.port", str(port)],
+            cwd=root,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
+                break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"streamlit did not become healthy:\n{log.read_text()}")
+        time.sleep(0.1)
+    yield base
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        message = f"no chromium at {CHROMIUM} (apt-get install -y chromium)"
+        if in_ci():
+            pytest.fail(f"the browser tests must run in CI: {message}")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Session:
+    """One browser context (a new Streamlit session) and the requests it made elsewhere."""
+
+    def __init__(self, browser: Any, base: str, locale: str = "en-US") -> None:
+        self.base = base
+        self.context = browser.new_context(
+            viewport={"width": 1400, "height": 1000}, base_url=base, locale=locale
+        )
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(TIMEOUT_MS)
+        self.external: list[str] = []
+        self.page.on("request", self._request)
+
+    def _request(self, request: Any) -> None:
+        if not request.url.startswith((self.base, "data:", "blob:")):
+            self.external.append(request.url)
+
+    def idle(self, settle_ms: int = 200) -> None:
+        page = self.page
+        page.wait_for_timeout(settle_ms)
+        app = '[data-testid="stApp"]'
+        page.wait_for_selector(f'{app}[data-test-connection-state="CONNECTED"]', state="attached")
+        page.wait_for_selector(f'{app}[data-test-script-state="notRunning"]', state="attached")
+
+    def login(self, username: str, password: str) -> None:
+        page = self.page
+        page.goto("/")
+        self.idle()
+        page.get_by_role("textbox", name=re.compile("^(Username|用户名)$")).fill(username)
+        page.get_by_role("textbox", name=re.compile("^(Password|密码)$")).fill(password)
+        page.get_by_role("button", name=re.compile("^(Sign in|登录)$")).click()
+        self.idle()
+
+    def choose(self, label: str, option: str) -> None:
+        """Pick ``option`` in the select box labelled ``label`` (typed, then clicked: a
+        dropdown opened during a rerun can close again, so it is reopened if needed)."""
+        box = self.page.get_by_test_id("stSelectbox").filter(
+            has=self.page.get_by_text(label, exact=True)
+        )
+        choice = self.page.get_by_role("option", name=option, exact=True)
+        for _ in range(3):
+            box.locator("input").click()
+            box.locator("input").fill(option)
+            try:
+                choice.wait_for(state="visible", timeout=5_000)
+            except Exception:  # playwright's TimeoutError: try again
+                self.idle()
+                continue
+            choice.click()
+            break
+        else:
+            raise AssertionError(f"no option {option!r} in the select box {label!r}")
+        self.idle()
+
+    def click(self, name: str) -> None:
+        self.page.get_by_role("button", name=name, exact=True).click()
+        self.idle()
+
+    def shot(self, name: str, height: int = 1800) -> Path:
+        """Streamlit scrolls inside its own container: enlarge the viewport, not full_page."""
+        self.page.set_viewport_size({"width": 1400, "height": height})
+        self.idle()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+    def close(self) -> None:
+        self.context.close()
+        assert not self.external, f"the browser tried to reach outside: {self.external[:5]}"
+
+
+@pytest.fixture
+def session(chromium: Any, server: str, request: pytest.FixtureRequest) -> Iterator[Any]:
+    opened: list[Session] = []
+
+    def make(locale: str = "en-US") -> Session:
+        found = Session(chromium, server, locale)
+        opened.append(found)
+        return found
+
+    yield make
+    failed = getattr(request.node, "rep_call", None)
+    for index, found in enumerate(opened):
+        if failed is not None and failed.failed:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            found.page.screenshot(path=str(ARTIFACTS / f"FAILED-{request.node.name}-{index}.png"))
+        found.close()
+
+
+def test_manager_overrides_a_credit_decision_and_the_auditor_finds_it(session: Any) -> None:
+    from playwright.sync_api import expect
+
+    manager = session()
+    manager.login("mia", "manager-demo")
+    page = manager.page
+    expect(page.get_by_role("heading", name="Credit decision").first).to_be_visible()
+    nav = page.get_by_test_id("stSidebarNav")
+    expect(nav.get_by_role("link", name=re.compile("Audit trail$"))).to_have_count(0)
+
+    manager.choose("Example case", "credit-refer")
+    manager.click("Load example")
+    expect(page.get_by_role("textbox", name=re.compile("^Customer name"))).to_have_value(
+        "Baoli Textiles Ltd."
+    )
+    manager.click("Get the credit decision")
+    metrics = page.get_by_test_id("stMetricValue")
+    expect(metrics.first).to_have_text("Refer to a credit manager")
+    expect(page.get_by_text(re.compile(r"^Recorded as audit record #\d+"))).to_be_visible()
+    expect(
+        page.get_by_text("CR-007 Longest overdue over a month", exact=False).first
+    ).to_be_visible()
+
+    opened = page.get_by_test_id("stExpander").filter(
+        has_text="Credit decision: Refer to a credit manager"
+    )
+    opened.get_by_text("Credit decision: Refer to a credit manager").click()
+    graph = opened.get_by_test_id("stGraphVizChart")
+    expect(graph.locator("svg g.node").first).to_be_visible()
+    assert graph.locator("svg g.node").count() >= 5
+    assert graph.locator("svg g.edge").count() >= 4
+    manager.shot("1-manager-credit-decision", 2600)
+
+    # override without a reason: refused at the reason field
+    manager.choose("Final decision", "Approve")
+    manager.click("Record the final decision")
+    refusal = page.get_by_text(re.compile("^A reason is required"))
+    expect(refusal).to_be_visible()
+    manager.shot("2-manager-override-refused", 2600)
+    page.get_by_role("textbox", name="Reason").fill("Long-standing customer; owner guarantees")
+    manager.click("Record the final decision")
+    done = page.get_by_text(re.compile(r"^Override recorded as audit record #(\d+)"))
+    expect(done).to_be_visible()
+    decision_id = re.search(r"#(\d+)", done.inner_text()).group(1)  # type: ignore[union-attr]
+    manager.shot("3-manager-override-recorded", 2600)
+
+    auditor = session()
+    auditor.login("ada", "auditor-demo")
+    page = auditor.page
+    expect(page.get_by_role("heading", name="Audit trail").first).to_be_visible()
+    auditor.choose("Kind", "final decision")
+    auditor.click("Apply filters")
+    expect(page.get_by_text("Long-standing customer; owner guarantees")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Record #{decision_id}")).to_be_visible()
+    expect(page.get_by_test_id("stMetricValue").filter(has_text="mia (manager)")).to_be_visible()
+    auditor.shot("4-auditor-finds-the-override", 1600)
+    page.get_by_role("tab", name="Verify chain").click()
+    auditor.click("Verify the chain")
+    expect(page.get_by_text(re.compile("^Chain intact"))).to_be_visible()
+
+
+def test_chinese_interface_from_the_browser_language(session: Any) -> None:
+    from playwright.sync_api import expect
+
+    rep = session(locale="zh-CN")
+    rep.login("rita", "rep-demo")
+    page = rep.page
+    expect(page.get_by_role("heading", name="客户分级").first).to_be_visible()
+    rep.choose("示例案例", "grading-key-account")
+    rep.click("载入示例")
+    rep.click("对客户分级")
+    expect(page.get_by_test_id("stMetricValue").first).to_have_text("高价值客户")
+    opened = page.get_by_test_id("stExpander").filter(has_text="客户服务等级: VIP客户")
+    opened.get_by_text("客户服务等级: VIP客户").click()
+    graph = opened.get_by_test_id("stGraphVizChart")
+    expect(graph.locator("svg g.node").first).to_be_visible()
+    rep.shot("5-rep-grading-zh", 2400)
+    # switching the language keeps what was entered and re-labels it
+    page.get_by_test_id("stSidebar").get_by_text("English", exact=True).click()
+    rep.idle()
+    expect(page.get_by_role("heading", name="Customer grading").first).to_be_visible()
+    region = page.get_by_test_id("stSelectbox").filter(has=page.get_by_text("Region", exact=True))
+    expect(region.locator("input")).to_have_value("East China")
+    expect(page.get_by_role("textbox", name=re.compile("^Customer name"))).to_have_value(
+        "Huadong Industrial Supplies Co."
+    )
+    expect(page.get_by_test_id("stMetricValue").first).to_have_text("High-value customer")
+
+
+def test_deep_links_to_pages_of_other_roles_are_refused(session: Any) -> None:
+    from playwright.sync_api import expect
+
+    anonymous = session()
+    anonymous.page.goto("/audit")
+    anonymous.idle()
+    expect(anonymous.page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(anonymous.page.get_by_role("heading", name="Audit trail")).to_have_count(0)
+    rep = session()
+    rep.login("rita", "rep-demo")
+    nav = rep.page.get_by_test_id("stSidebarNav")
+    expect(nav.get_by_role("link", name=re.compile("Closing coach$"))).to_have_count(1)
+    for hidden in ("Credit decision", "Portfolio", "Audit trail"):
+        expect(nav.get_by_role("link", name=re.compile(f"{hidden}$"))).to_have_count(0)
+
+
+def test_portfolio_upload_with_a_bad_row(session: Any, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    book = tmp_path / "book.csv"
+    book.write_text(
+        "customer.id,customer.name,customer.nature,customer.relationship_years,"
+        "customer.annual_purchases,customer.purchase_frequency,"
+        "customer.days_since_last_purchase,customer.gross_margin_pct,"
+        "customer.purchases_growth_pct,credit.requested_amount,credit.requested_term_days\n"
+        "P-1,Alpha,company,6,1800000,24,12,18.5,14,100000,30\n"
+        "P-2,Beta,wizard,1,50000,2,200,5,-20,,\n"
+        "P-3,Gamma,company,3,450000,6,30,12,0,,\n",
+        encoding="utf-8",
+    )
+    manager = session()
+    manager.login("mia", "manager-demo")
+    manager.page.get_by_test_id("stSidebarNav").get_by_role(
+        "link", name=re.compile("Portfolio$")
+    ).click()
+    manager.idle()
+    manager.page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(book))
+    manager.idle()
+    manager.click("Run the portfolio")
+    expect(manager.page.get_by_text(re.compile(r"^3 rows: 2 processed, 1 failed"))).to_be_visible()
+    expect(manager.page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+    manager.shot("6-manager-portfolio", 2000)
+
+
+def test_knowledge_base_rule_network_renders_offline(session: Any) -> None:
+    from playwright.sync_api import expect
+
+    auditor = session(locale="zh-CN")
+    auditor.login("ada", "auditor-demo")
+    page = auditor.page
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile("知识库$")).click()
+    auditor.idle()
+    expect(page.get_by_role("heading", name="知识库").first).to_be_visible()
+    page.get_by_role("tab", name="规则网络").click()
+    auditor.choose("显示的模块", "信用")
+    graph = page.get_by_test_id("stGraphVizChart")
+    expect(graph.locator("svg g.node").first).to_be_visible()
+    assert graph.locator("svg g.node").count() > 50
+    auditor.shot("7-auditor-rule-network-zh", 1400)

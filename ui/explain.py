@@ -1,0 +1,146 @@
+"""Conclusions with their explanations: the chain of reasons as sentences with the actual
+values, the rule-chain graph of the firing, and why not each alternative.
+
+Everything shown comes from the engine's result (already in the user's language) and the
+engine's graph builder; this module only lays it out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import streamlit as st
+
+from engine.api import default_engine
+from engine.graph import firing_dot
+from engine.labels import number
+from engine.result import Conclusion, Result
+from engine.trace import TraceStep
+from knowledge_base import Knowledge
+from rules import Rule
+from ui.i18n import kb, lang, t
+
+SKIPPED_DETAILS = frozenset({"description"})
+
+
+def detail_label(key: str) -> str:
+    """Labels of conclusion details are the knowledge base's (shared with the CLI)."""
+    text = kb().text(f"cli.detail.{key}", lang())
+    return text[:1].upper() + text[1:]
+
+
+def item_text(item: Any) -> str:
+    if isinstance(item, dict) and "text" in item:
+        weight = item.get("score")
+        prefix = (
+            f"[{t('explain.weight')} {number(weight)}] " if isinstance(weight, int | float) else ""
+        )
+        return prefix + str(item["text"])
+    if isinstance(item, int | float) and not isinstance(item, bool):
+        return number(item)
+    return str(item)
+
+
+def formula_text(formula: Mapping[str, Any]) -> str:
+    inputs = ", ".join(f"{k} = {number(v)}" for k, v in formula.get("inputs", {}).items())
+    result = formula.get("result")
+    shown = number(result) if isinstance(result, int | float) else str(result)
+    return f"{formula.get('text')}: {inputs} → **{shown}**"
+
+
+def details(conclusion: Conclusion, skip: frozenset[str] = SKIPPED_DETAILS) -> None:
+    """A conclusion's details: lists as bullets (ranked records numbered), formulas spelt out."""
+    for key, value in conclusion.details.items():
+        if key in skip:
+            continue
+        name = detail_label(key)
+        if key == "formula" and isinstance(value, dict):
+            st.markdown(f"**{name}:** {formula_text(value)}")
+        elif isinstance(value, list) and not value:
+            st.markdown(f"**{name}:** {kb().text('explain.nothing', lang())}")
+        elif isinstance(value, list):
+            ranked = all(isinstance(i, dict) and "rank" in i for i in value)
+            lines = [
+                f"{i}. {item_text(v)}" if ranked else f"- {item_text(v)}"
+                for i, v in enumerate(value, 1)
+            ]
+            st.markdown(f"**{name}:**\n\n" + "\n".join(lines))
+        else:
+            st.markdown(f"**{name}:** {item_text(value)}")
+
+
+def how(conclusion: Conclusion) -> None:
+    st.markdown(f"**{t('explain.how')}**")
+    st.markdown("\n".join(f"{i}. {step.text}" for i, step in enumerate(conclusion.how, 1)))
+
+
+def why_not(conclusion: Conclusion) -> None:
+    if not conclusion.why_not:
+        return
+    st.markdown(f"**{t('explain.why_not')}**")
+    st.markdown("\n".join(f"- *{w.label}* — {w.rule}: {w.failed}" for w in conclusion.why_not))
+
+
+def chain_graph(
+    trace: Sequence[TraceStep],
+    rules: Mapping[str, Rule],
+    knowledge: Knowledge,
+    target: tuple[str, Any] | None = None,
+) -> None:
+    st.caption(t("explain.graph"))
+    st.graphviz_chart(firing_dot(trace, rules, knowledge, lang(), target), width="stretch")
+
+
+def conclusion(result: Result, found: Conclusion, expanded: bool = False) -> None:
+    """One conclusion as an expander: meaning, details, how (sentences and graph), why not."""
+    title = f"{found.topic_label}: **{found.label}**"
+    with st.expander(title, expanded=expanded):
+        description = found.details.get("description")
+        if description:
+            st.markdown(f"*{description}*")
+        details(found)
+        st.caption(t("explain.rules", rules=", ".join(found.rules)))
+        how(found)
+        compiled = default_engine().compiled
+        chain_graph(result.trace, compiled.rules, compiled.knowledge, (found.topic, found.value))
+        why_not(found)
+
+
+def module_conclusions(
+    result: Result, modules: tuple[str, ...], final: bool = True
+) -> list[Conclusion]:
+    topics = kb().topics
+    return [
+        c
+        for c in result.conclusions
+        if c.topic in topics and topics[c.topic].module in modules and (c.intermediate != final)
+    ]
+
+
+def explanations(result: Result, modules: tuple[str, ...], heading: str | None = None) -> None:
+    """Every final conclusion of ``modules`` as an expander, and the derived facts on request."""
+    st.subheader(heading or t("explain.heading"))
+    st.caption(t("explain.intro"))
+    for found in module_conclusions(result, modules):
+        conclusion(result, found)
+    derived = module_conclusions(result, modules, final=False)
+    if derived:
+        with st.expander(t("explain.derived", count=len(derived))):
+            for found in derived:
+                st.markdown(f"- {found.topic_label}: **{found.label}** ({', '.join(found.rules)})")
+
+
+def topic_card(result: Result, topic: str, heading: bool = True) -> None:
+    """A topic's conclusion(s) in short: value, meaning and details, without the reasoning."""
+    found = [c for c in result.conclusions if c.topic == topic]
+    if not found:
+        return
+    if heading:
+        st.markdown(f"#### {found[0].topic_label}")
+    for item in found:
+        st.markdown(f"**{item.label}**")
+        description = item.details.get("description")
+        if description:
+            st.caption(description)
+        details(item, skip=frozenset({"description", "evidence", "rank"}))

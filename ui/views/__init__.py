@@ -1,0 +1,1 @@
+"""One script per page, run by ``st.navigation`` (see ``ui.navigation.PAGES``)."""

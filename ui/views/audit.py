@@ -1,0 +1,400 @@
+"""Audit trail (auditor): search and filter the records, open one as a readable trace with its
+rule-base version and final decisions, replay it, verify the chain, statistics with charts,
+and export (CSV cells a spreadsheet would run as formulas are neutralised by the store)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from pydantic import TypeAdapter
+
+from engine.audit.config import load_settings
+from engine.audit.errors import AuditError, AuditRequestError
+from engine.audit.recording import shared_store
+from engine.audit.records import KINDS, AuditRecord, RecordFilter
+from engine.audit.replay import replay
+from engine.audit.reports import FORMATS
+from engine.audit.snapshots import load_snapshot
+from engine.audit.store import AuditStore
+from engine.audit.text import render_replay, render_verify
+from engine.explain import step_sentence
+from engine.labels import number, topic_value_label
+from engine.trace import TraceStep
+from knowledge_base.schema import MODULES
+from ui import auth, explain
+from ui.i18n import kb, labeller, lang, t
+
+PAGE = "audit"
+FILTER = f"{PAGE}_filter"
+FILTER_ERRORS = f"{PAGE}_filter_errors"
+LIMIT = 500
+_STEP = TypeAdapter(TraceStep)
+
+
+def store() -> AuditStore:
+    return shared_store(load_settings())
+
+
+def _day(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, dt.date) else None
+
+
+def _text(key: str) -> str | None:
+    value = str(st.session_state.get(key) or "").strip()
+    return value or None
+
+
+def _apply_filter() -> None:
+    """The filter form's callback: a bad filter is marked at its field."""
+    state = st.session_state
+    try:
+        where = RecordFilter(
+            since=_day(state.get(f"{PAGE}_from")),
+            until=_day(state.get(f"{PAGE}_to")),
+            actor=_text(f"{PAGE}_actor"),
+            customer=_text(f"{PAGE}_customer"),
+            module=state.get(f"{PAGE}_module"),
+            decision=state.get(f"{PAGE}_decision"),
+            rule=(_text(f"{PAGE}_rule") or "").upper() or None,
+            kind=state.get(f"{PAGE}_kind"),
+        )
+    except AuditRequestError as exc:
+        field, _, problem = str(exc).partition(": ")
+        state[FILTER_ERRORS] = {field: problem}
+        return
+    state[FILTER] = where
+    state.pop(FILTER_ERRORS, None)
+
+
+def current_filter() -> RecordFilter:
+    where = st.session_state.get(FILTER)
+    return where if isinstance(where, RecordFilter) else RecordFilter()
+
+
+def _any(value: Any) -> str:
+    return t("audit.any") if value is None else str(value)
+
+
+def filters() -> None:
+    problems: dict[str, str] = st.session_state.get(FILTER_ERRORS) or {}
+    decisions = (
+        kb().topics["credit_decision"].value_ids() if "credit_decision" in kb().topics else ()
+    )
+    with st.form(f"{PAGE}_filters"):
+        cells = st.columns(4)
+        cells[0].date_input(t("audit.from"), value=None, key=f"{PAGE}_from")
+        cells[1].date_input(t("audit.to"), value=None, key=f"{PAGE}_to")
+        cells[2].text_input(t("audit.actor"), key=f"{PAGE}_actor")
+        cells[3].text_input(t("audit.customer"), key=f"{PAGE}_customer")
+        cells = st.columns(4)
+        cells[0].selectbox(
+            t("audit.module"),
+            [None, *MODULES],
+            format_func=labeller([None, *MODULES], _any),
+            key=f"{PAGE}_module",
+        )
+        cells[1].selectbox(
+            t("audit.decision"),
+            [None, *decisions],
+            format_func=labeller(
+                [None, *decisions],
+                lambda v: (
+                    _any(v) if v is None else topic_value_label("credit_decision", v, kb(), lang())
+                ),
+            ),
+            key=f"{PAGE}_decision",
+        )
+        with cells[2]:
+            st.text_input(t("audit.rule"), placeholder="CR-012", key=f"{PAGE}_rule")
+            if "rule" in problems:
+                st.error(problems["rule"], icon="⚠️")
+        cells[3].selectbox(
+            t("audit.kind"),
+            [None, *KINDS],
+            format_func=labeller(
+                [None, *KINDS],
+                lambda v: _any(v) if v is None else kb().text(f"audit.kind.{v}", lang()),
+            ),
+            key=f"{PAGE}_kind",
+        )
+        for field, problem in problems.items():
+            if field != "rule":
+                st.error(f"{field}: {problem}")
+        st.form_submit_button(t("audit.search"), on_click=_apply_filter, type="primary")
+
+
+def _row(record: AuditRecord) -> dict[str, Any]:
+    return {
+        t("audit.col.id"): record.id,
+        t("audit.col.time"): record.created_at[:19].replace("T", " "),
+        t("audit.col.kind"): kb().text(f"audit.kind.{record.kind}", lang()),
+        t("audit.col.actor"): f"{record.actor} ({record.role})",
+        t("audit.col.channel"): record.channel,
+        t("audit.col.customer"): record.customer_id or "",
+        t("audit.col.modules"): ", ".join(record.modules),
+        t("audit.col.decision"): record.decision or "",
+        t("audit.col.override"): ""
+        if record.override is None
+        else ("✔" if record.override else "—"),
+        t("audit.col.ref"): "" if record.ref_id is None else record.ref_id,
+        t("audit.col.version"): record.ruleset_version,
+    }
+
+
+def _label(record: AuditRecord) -> str:
+    kind = kb().text(f"audit.kind.{record.kind}", lang())
+    parts = [f"#{record.id}", kind, record.customer_id or "—", record.actor, record.decision or "—"]
+    return " · ".join(parts)
+
+
+def records_tab(audit: AuditStore) -> None:
+    filters()
+    found = audit.list_records(current_filter(), LIMIT)
+    st.caption(t("audit.found", count=len(found), limit=LIMIT))
+    if not found:
+        st.info(t("audit.none"))
+        return
+    st.dataframe(pd.DataFrame([_row(r) for r in found]), hide_index=True, height=280)
+    by_id = {r.id: r for r in found}
+    chosen = st.selectbox(
+        t("audit.open"),
+        list(by_id),
+        format_func=labeller(by_id, lambda i: _label(by_id[i])),
+        key=f"{PAGE}_open",
+    )
+    if chosen is not None:
+        detail(audit, int(chosen))
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "—"
+    return number(value) if isinstance(value, int | float) else str(value)
+
+
+def _decision(value: Any) -> str:
+    return "—" if value is None else topic_value_label("credit_decision", value, kb(), lang())
+
+
+def _decision_lines(payload: dict[str, Any]) -> str:
+    """A final decision against the recommendation, and the override's reason."""
+    recommended = payload.get("recommended", {})
+    rows = (
+        ("decision", _decision(payload.get("decision")), _decision(recommended.get("decision"))),
+        ("limit", _shown(payload.get("limit")), _shown(recommended.get("limit"))),
+        ("term", _shown(payload.get("term_days")), _shown(recommended.get("term_days"))),
+    )
+    shown = t("audit.final.recommended")
+    lines = [f"- {t(f'audit.final.{key}')}: **{now}** ({shown}: {was})" for key, now, was in rows]
+    if payload.get("override"):
+        differences = "; ".join(payload.get("differences", []))
+        lines.append(f"- **{t('audit.final.override')}**: {differences}")
+        lines.append(f"- {t('audit.final.reason')}: {payload.get('reason')}")
+    return "\n".join(lines)
+
+
+def _header(record: AuditRecord) -> None:
+    cells = st.columns(4)
+    cells[0].metric(t("audit.col.kind"), kb().text(f"audit.kind.{record.kind}", lang()))
+    cells[1].metric(t("audit.col.actor"), f"{record.actor} ({record.role})")
+    cells[2].metric(t("audit.col.customer"), record.customer_id or "—")
+    cells[3].metric(t("audit.col.channel"), record.channel)
+    facts = (
+        (t("audit.col.time"), record.created_at),
+        (t("audit.col.version"), record.ruleset_version),
+        (t("audit.product"), record.product_version),
+    )
+    st.markdown(" · ".join(f"{name}: `{value}`" for name, value in facts))
+    st.caption(f"{t('audit.hash')}: `{record.hash}` ← `{record.prev_hash}`")
+
+
+def detail(audit: AuditStore, record_id: int) -> None:
+    record = audit.get(record_id)
+    st.subheader(t("audit.detail", id=record.id))
+    _header(record)
+    if record.kind == "decision":
+        st.markdown(t("audit.on_consultation", id=record.ref_id))
+        st.markdown(_decision_lines(record.payload or {}))
+        return
+    version = record.ruleset_version
+    rulebase, recorded_kb, schema_changed = load_snapshot(version, audit.snapshot(version))
+    result = (record.payload or {})["result"]
+    chosen = lang()
+    st.markdown(f"#### {t('audit.conclusions')}")
+    rows = []
+    for c in result["conclusions"]:
+        if c.get("intermediate"):
+            continue
+        topic = recorded_kb.topics.get(c["topic"])
+        rows.append(
+            {
+                t("audit.col.topic"): topic.label.get(chosen) if topic else c["topic"],
+                t("audit.col.value"): topic_value_label(
+                    c["topic"], c["value"], recorded_kb, chosen
+                ),
+                t("audit.col.rules"): ", ".join(c["rules"]),
+            }
+        )
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    decisions = audit.decisions_for(record.id)
+    st.markdown(f"#### {t('audit.decisions')}")
+    if not decisions:
+        st.caption(t("audit.no_decisions"))
+    for d in decisions:
+        badge = f" · **{t('audit.final.override')}**" if d.override else ""
+        st.markdown(f"**#{d.id}** {d.created_at[:19].replace('T', ' ')} · {d.actor}{badge}")
+        st.markdown(_decision_lines(d.payload or {}))
+    steps = [_STEP.validate_python(raw) for raw in result["trace"]]
+    rules = rulebase.by_id()
+    st.markdown(f"#### {t('audit.trace', count=len(steps))}")
+    if schema_changed:
+        st.warning(kb().text("audit.show.schema_changed", chosen))
+    st.markdown(
+        "\n".join(f"{s.seq}. {step_sentence(rules[s.rule], s, recorded_kb, chosen)}" for s in steps)
+    )
+    with st.expander(t("audit.graph")):
+        explain.chain_graph(steps, rules, recorded_kb)
+    replay_controls(audit, record.id)
+
+
+def replay_controls(audit: AuditStore, record_id: int) -> None:
+    st.markdown(f"#### {t('audit.replay')}")
+    left, right = st.columns(2)
+    recorded = left.button(t("audit.replay_recorded"), key=f"{PAGE}_replay")
+    current = right.button(t("audit.replay_current"), key=f"{PAGE}_replay_current")
+    if not (recorded or current):
+        return
+    try:
+        report = replay(audit, record_id, current=current)
+    except AuditError as exc:
+        st.error(str(exc))
+        return
+    text = render_replay(report, kb(), lang())
+    if report.identical:
+        st.success(text)
+    elif current:
+        st.warning(text)
+    else:
+        st.error(text)
+
+
+def integrity_tab(audit: AuditStore) -> None:
+    st.caption(t("audit.verify_intro"))
+    if st.button(t("audit.verify"), key=f"{PAGE}_verify", type="primary"):
+        report = audit.verify()
+        st.session_state[f"{PAGE}_verified"] = (report.ok, render_verify(report, kb(), lang()))
+    found = st.session_state.get(f"{PAGE}_verified")
+    if found:
+        ok, text = found
+        (st.success if ok else st.error)(text.replace("\n", "\n\n"))
+
+
+def _bars(data: dict[str, Any], x: str, y: str, title: str) -> alt.Chart:
+    frame = pd.DataFrame({x: list(data), y: list(data.values())})
+    chart: alt.Chart = (
+        alt.Chart(frame, title=title)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{x}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=240)),
+            x=alt.X(f"{y}:Q", title=t("audit.count"), axis=alt.Axis(tickMinStep=1)),
+            tooltip=[x, y],
+        )
+        .properties(height=alt.Step(20))
+    )
+    return chart
+
+
+def stats_tab(audit: AuditStore) -> None:
+    figures = audit.stats(current_filter())
+    st.caption(t("audit.stats_filtered"))
+    cells = st.columns(2)
+    cells[0].metric(t("audit.consultations"), figures["consultations"])
+    cells[1].metric(t("audit.final_decisions"), figures["decisions"])
+    firings = dict(list(figures["rule_firings"].items())[:30])
+    if firings:
+        st.altair_chart(_bars(firings, "rule", "firings", t("audit.rule_firings")), width="stretch")
+    left, right = st.columns(2)
+    decisions: dict[str, int] = {}
+    for kind, key in (
+        ("recommended_label", "recommended_decisions"),
+        ("final_label", "final_decisions"),
+    ):
+        for value, count in figures[key].items():
+            decisions[f"{t(f'audit.{kind}')}: {_decision(value)}"] = count
+    if decisions:
+        left.altair_chart(
+            _bars(decisions, "decision", "count", t("audit.decisions_chart")), width="stretch"
+        )
+    managers = figures["overrides_by_manager"]
+    if managers:
+        frame = pd.DataFrame(managers)
+        chart = (
+            alt.Chart(frame, title=t("audit.override_rates"))
+            .mark_bar()
+            .encode(
+                x=alt.X("manager:N", title=None),
+                y=alt.Y(
+                    "override_rate:Q", title=t("audit.override_rate"), axis=alt.Axis(format="%")
+                ),
+                tooltip=["manager", "decisions", "overrides", "override_rate"],
+            )
+        )
+        right.altair_chart(chart, width="stretch")
+        st.dataframe(frame, hide_index=True)
+    else:
+        right.caption(t("audit.no_overrides"))
+
+
+def export_tab(audit: AuditStore) -> None:
+    st.caption(t("audit.export_intro"))
+    fmt = st.radio(t("audit.format"), FORMATS, horizontal=True, key=f"{PAGE}_format")
+    if st.button(t("audit.prepare"), key=f"{PAGE}_prepare"):
+        out = io.StringIO()
+        count = audit.export(out, str(fmt), current_filter())
+        st.session_state[f"{PAGE}_export"] = (str(fmt), count, out.getvalue().encode("utf-8"))
+    prepared = st.session_state.get(f"{PAGE}_export")
+    if prepared:
+        kind, count, data = prepared
+        st.download_button(
+            t("audit.download", count=count, format=kind.upper()),
+            data,
+            file_name=f"audit-export.{kind}",
+            mime="text/csv" if kind == "csv" else "application/json",
+            key=f"{PAGE}_download",
+        )
+
+
+def render() -> None:
+    auth.require(PAGE)
+    st.title(t("page.audit.title"))
+    st.caption(t("page.audit.intro"))
+    try:
+        audit = store()
+    except AuditError as exc:
+        st.error(t("audit.unavailable", problem=str(exc)))
+        return
+    records, integrity, stats, export = st.tabs(
+        [
+            t("audit.tab.records"),
+            t("audit.tab.integrity"),
+            t("audit.tab.stats"),
+            t("audit.tab.export"),
+        ]
+    )
+    with records:
+        records_tab(audit)
+    with integrity:
+        integrity_tab(audit)
+    with stats:
+        stats_tab(audit)
+    with export:
+        export_tab(audit)
+
+
+if __name__ == "__main__":
+    render()
