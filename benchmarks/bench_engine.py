@@ -108,6 +108,16 @@ def ui_latency(count: int) -> dict[str, float]:
     }
 
 
+def trace_path() -> Run:
+    """(b'): the engine's inference with the full trace, before explanation and enrichment."""
+    engine = default_engine()
+
+    def run(case: dict[str, Any]) -> object:
+        return engine.infer(parse_case(case))
+
+    return run
+
+
 def timed(run: Run, cases: list[dict[str, Any]], latencies: list[float]) -> float:
     start = time.perf_counter()
     for case in cases:
@@ -130,7 +140,12 @@ def peak_rss_mb(path: str, cases: int) -> float:
 
 
 def _peak_child(path: str, cases: int) -> None:
-    run = stock_path(default_engine().compiled) if path == "a" else project_path()
+    runs = {
+        "a": lambda: stock_path(default_engine().compiled),
+        "b": project_path,
+        "b_trace": trace_path,
+    }
+    run = runs[path]()
     for case in generate_cases(cases, sections=SECTIONS_BENCH):
         run(case)
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
@@ -138,12 +153,16 @@ def _peak_child(path: str, cases: int) -> None:
 
 def measure(count: int, rounds: int) -> dict[str, Any]:
     cases = generate_cases(count, sections=SECTIONS_BENCH)
-    paths = {"a": stock_path(default_engine().compiled), "b": project_path()}
+    paths = {
+        "a": stock_path(default_engine().compiled),
+        "b": project_path(),
+        "b_trace": trace_path(),
+    }
     for run in paths.values():  # warm-up: first-use caches, lazily built structures
         for case in cases[:200]:
             run(case)
-    seconds = {"a": 0.0, "b": 0.0}
-    latencies: dict[str, list[float]] = {"a": [], "b": []}
+    seconds = dict.fromkeys(paths, 0.0)
+    latencies: dict[str, list[float]] = {name: [] for name in paths}
     chunk = max(1, count // rounds)
     for start in range(0, count, chunk):
         for name, run in paths.items():
@@ -157,6 +176,9 @@ def measure(count: int, rounds: int) -> dict[str, Any]:
             "peak_rss_mb": round(peak_rss_mb(name, min(count, 2000)), 1),
         }
     report["ui_full_consultation"] = ui_latency(min(count, 300))
+    report["ratio_b_trace_over_a"] = round(
+        report["b_trace"]["consultations_per_s"] / report["a"]["consultations_per_s"], 2
+    )
     report["ratio_b_over_a"] = round(
         report["b"]["consultations_per_s"] / report["a"]["consultations_per_s"], 2
     )
@@ -176,6 +198,7 @@ def main() -> None:
     print(f"{report['cases']} generated cases, rule base {report['ruleset_version']}")
     for name, title in (
         ("a", "(a) stock durable-rules host, no trace"),
+        ("b_trace", "(b') sales-expert inference + full trace"),
         ("b", "(b) sales-expert engine, trace + explanation"),
     ):
         r = report[name]
@@ -183,7 +206,10 @@ def main() -> None:
             f"{title:48} {r['consultations_per_s']:>9,.0f}/s  p50 {r['p50_ms']:.3f} ms"
             f"  p99 {r['p99_ms']:.3f} ms  peak RSS {r['peak_rss_mb']:.0f} MB"
         )
-    print(f"ratio b/a: {report['ratio_b_over_a']:.2f}x")
+    print(
+        f"ratio b'/a: {report['ratio_b_trace_over_a']:.2f}x   "
+        f"ratio b/a: {report['ratio_b_over_a']:.2f}x"
+    )
     ui = report["ui_full_consultation"]
     print(
         f"UI full consultation incl. what-would-change: p50 {ui['p50_ms']} ms, "
