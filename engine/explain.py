@@ -312,7 +312,7 @@ class Explainer:
 MAX_DEPTH = 3
 """How many derived bands a why-not follows down towards the input that decided them."""
 
-CACHE_SIZE = 200_000
+CACHE_SIZE = 20_000
 """Cached texts per language and rule base before the cache starts afresh (bounded memory)."""
 
 Source = tuple[str, str]
