@@ -100,3 +100,19 @@ def recorded_note(outcome: Outcome, result: Result) -> None:
         st.caption(t("consult.recorded", id=outcome.audit_id, version=result.ruleset_version))
     else:
         st.caption(t("consult.unrecorded", version=result.ruleset_version))
+
+
+def coach_form(
+    page: str, sections: Mapping[str, type[BaseModel]], main: str, submit_key: str
+) -> tuple[Outcome, Result] | None:
+    """The coaching pages' form: their own section open, the customer folded below, submit;
+    then the current outcome, if any (errors are shown at their fields)."""
+    problems = errors(page)
+    with st.form(f"{page}_form"):
+        st.subheader(t(f"section.{main}"))
+        forms.render_section(page, main, sections[main], problems)
+        with st.expander(t("section.customer"), expanded=bool(problems)):
+            forms.render_section(page, "customer", sections["customer"], problems)
+        st.form_submit_button(t(submit_key), on_click=submit, args=(page, sections), type="primary")
+    show_form_error(page)
+    return current(page)

@@ -48,6 +48,15 @@ def row_to_case(row: dict[str, str | None]) -> dict[str, Any]:
     return case
 
 
+def case_to_row(case: dict[str, Any]) -> dict[str, Any]:
+    """The inverse of ``row_to_case``: a case as one table row (lists joined by ``;``)."""
+    return {
+        f"{section}.{field}": LIST_SEPARATOR.join(value) if isinstance(value, list) else value
+        for section, fields in case.items()
+        for field, value in fields.items()
+    }
+
+
 @dataclass(frozen=True)
 class Column:
     """An output column: a topic's value, all its values, the top-ranked one, or a detail."""

@@ -17,7 +17,7 @@ import pytest
 from benchmarks.cases import generate_cases
 from engine.audit.store import AuditStore
 from engine.batch import input_columns
-from engine.batch.mapping import OUTPUT_HEADER
+from engine.batch.mapping import OUTPUT_HEADER, case_to_row
 from tests.conftest import REPO
 
 BAD_ROWS = {6: ("customer.annual_purchases", "lots"), 9: ("customer.nature", "martian")}
@@ -29,11 +29,7 @@ def write_book(path: Path, rows: int, seed: int = 11) -> None:
         writer = csv.writer(handle)
         writer.writerow(columns)
         for number, case in enumerate(generate_cases(rows, seed=seed), 1):
-            flat = {
-                f"{s}.{k}": (";".join(v) if isinstance(v, list) else v)
-                for s, section in case.items()
-                for k, v in section.items()
-            }
+            flat = case_to_row(case)
             if number in BAD_ROWS:
                 field, value = BAD_ROWS[number]
                 flat[field] = value

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from engine.result import Conclusion, Result
 from knowledge_base.facts import Customer, Deal
-from ui import auth, consult, examples, explain, forms
+from ui import auth, consult, examples, explain
 from ui.i18n import t
 
 PAGE = "closing"
@@ -91,17 +91,7 @@ def render() -> None:
     st.title(t("page.closing.title"))
     st.caption(t("page.closing.intro"))
     examples.example_picker(PAGE, ("closing",), SECTIONS)
-    problems = consult.errors(PAGE)
-    with st.form(f"{PAGE}_form"):
-        st.subheader(t("section.deal"))
-        forms.render_section(PAGE, "deal", Deal, problems)
-        with st.expander(t("section.customer"), expanded=bool(problems)):
-            forms.render_section(PAGE, "customer", Customer, problems)
-        st.form_submit_button(
-            t("closing.submit"), on_click=consult.submit, args=(PAGE, SECTIONS), type="primary"
-        )
-    consult.show_form_error(PAGE)
-    found = consult.current(PAGE)
+    found = consult.coach_form(PAGE, SECTIONS, "deal", "closing.submit")
     if found is None:
         return
     outcome, result = found

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from engine.labels import number
 from engine.result import Conclusion, Result
 from knowledge_base.facts import Collection, Customer
-from ui import auth, consult, examples, explain, forms
+from ui import auth, consult, examples, explain
 from ui.i18n import t
 
 PAGE = "collection"
@@ -122,17 +122,7 @@ def render() -> None:
     st.title(t("page.collection.title"))
     st.caption(t("page.collection.intro"))
     examples.example_picker(PAGE, ("collection",), SECTIONS)
-    problems = consult.errors(PAGE)
-    with st.form(f"{PAGE}_form"):
-        st.subheader(t("section.collection"))
-        forms.render_section(PAGE, "collection", Collection, problems)
-        with st.expander(t("section.customer"), expanded=bool(problems)):
-            forms.render_section(PAGE, "customer", Customer, problems)
-        st.form_submit_button(
-            t("collection.submit"), on_click=consult.submit, args=(PAGE, SECTIONS), type="primary"
-        )
-    consult.show_form_error(PAGE)
-    found = consult.current(PAGE)
+    found = consult.coach_form(PAGE, SECTIONS, "collection", "collection.submit")
     if found is None:
         return
     outcome, result = found
