@@ -134,19 +134,22 @@ def percentile(values: list[float], share: float) -> float:
 
 def peak_rss_mb(path: str, cases: int) -> float:
     """Max RSS of a fresh process running one path over the cases (MB)."""
-    code = f"from benchmarks.bench_engine import _peak_child; _peak_child({path!r}, {cases})"
+    code = (
+        f"from benchmarks.bench_engine import _peak_child; "
+        f"_peak_child({path!r}, {cases}, {SECTIONS_BENCH!r})"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(done.stdout.strip())
 
 
-def _peak_child(path: str, cases: int) -> None:
+def _peak_child(path: str, cases: int, sections: tuple[str, ...] | None = None) -> None:
     runs = {
         "a": lambda: stock_path(default_engine().compiled),
         "b": project_path,
         "b_trace": trace_path,
     }
     run = runs[path]()
-    for case in generate_cases(cases, sections=SECTIONS_BENCH):
+    for case in generate_cases(cases, sections=sections):
         run(case)
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
@@ -190,7 +193,10 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--sections", help="comma-separated case sections (default: all)")
     args = parser.parse_args()
+    global SECTIONS_BENCH
+    SECTIONS_BENCH = tuple(args.sections.split(",")) if args.sections else None
     report = measure(args.cases, args.rounds)
     if args.json:
         print(json.dumps(report, indent=2))

@@ -26,6 +26,8 @@ from rules.schema import Pattern, Test
 
 Formatter = Callable[[Any], str]
 Frame = tuple[str, str, str | None]
+Shallow = tuple[WhyNot, "Pattern | None", "Test | None"]
+"""A why-not before following a failed band down to its input: (failure, pattern, test)."""
 """Text before the conditions, text after them, and the conditions when they never vary."""
 
 
@@ -211,10 +213,16 @@ class Explainer:
         values = values if values is not None else topic_values(firing)
         seen = tuple(_read(values, facts, source) for source in self._why_not_inputs[topic.id])
         key = ("why_not", topic.id, derived.value, *seen)
-        found: list[WhyNot] = self._cached(key, lambda: self._why_not(firing, derived, facts))
-        return found
+        found: list[Shallow] = self._cached(key, lambda: self._why_not(firing, derived, facts))
+        # the way down to the deciding input reads that input's value: never cached
+        return [
+            failure
+            if pattern is None or test is None
+            else self._deeper(failure, pattern, test, firing, facts, 0)
+            for failure, pattern, test in found
+        ]
 
-    def _why_not(self, firing: Firing, derived: Derived, facts: dict[str, Fact]) -> list[WhyNot]:
+    def _why_not(self, firing: Firing, derived: Derived, facts: dict[str, Fact]) -> list[Shallow]:
         topic = self.kb.topics[derived.topic]
         out = []
         for alternative in topic.value_ids():
@@ -222,7 +230,7 @@ class Explainer:
                 continue
             label = topic_value_label(topic.id, alternative, self.kb, self.lang)
             for rule in self.producers.get((topic.id, alternative), ()):
-                failure = self._first_failure(rule, firing, facts, alternative, label)
+                failure = self._shallow_failure(rule, firing, facts, alternative, label)
                 if failure is not None:
                     out.append(failure)
         return out
@@ -236,6 +244,18 @@ class Explainer:
         label: str,
         depth: int = 0,
     ) -> WhyNot | None:
+        found = self._shallow_failure(rule, firing, facts, value, label)
+        if found is None:
+            return None
+        failure, pattern, test = found
+        if pattern is None or test is None:
+            return failure
+        return self._deeper(failure, pattern, test, firing, facts, depth)
+
+    def _shallow_failure(
+        self, rule: Rule, firing: Firing, facts: dict[str, Fact], value: Any, label: str
+    ) -> Shallow | None:
+        """The first condition of ``rule`` that failed, reading only what the rule tests."""
         kb = self.kb
         for pattern, parts in zip(rule.when, self._tests[rule.id], strict=True):
             candidates = _candidates(pattern, firing, facts)
@@ -248,7 +268,7 @@ class Explainer:
                 text = kb.text(
                     key, self.lang, fact=field_label(pattern.fact, "value", kb, self.lang)
                 )
-                return WhyNot(value, label, rule.id, text)
+                return WhyNot(value, label, rule.id, text), None, None
             if any(all(holds(t, c, kb) for t in pattern.tests) for c in candidates):
                 continue
             fact = candidates[0]
@@ -271,7 +291,7 @@ class Explainer:
                 actual,
                 expected(test, kb),
             )
-            return self._deeper(failure, pattern, test, firing, facts, depth)
+            return failure, pattern, test
         return None
 
     def _deeper(
@@ -320,28 +340,20 @@ Source = tuple[str, str]
 
 
 def _inputs_read(
-    producers: dict[tuple[str, Any], list[Rule]],
-    topic: str,
-    kb: Knowledge,
-    depth: int = 0,
-    sources: dict[Source, None] | None = None,
+    producers: dict[tuple[str, Any], list[Rule]], topic: str, kb: Knowledge
 ) -> tuple[Source, ...]:
-    """Everything a why-not of ``topic`` can read: what the rules concluding any of its values
-    test and, since a failed test on a derived band is followed down (``_deeper``, at most
-    three levels), what the rules behind those bands test. This is the why-not cache key: a
-    value it missed could put another consultation's number into the text."""
-    sources = {} if sources is None else sources
+    """Everything the rules concluding any value of ``topic`` test: the key of the cached
+    (shallow) why-not. Following a failed band down to its input reads more (the input's
+    value), which is why that step is done afresh for every consultation."""
+    sources: dict[Source, None] = {}
     for (concluded, _), rules in producers.items():
         if concluded != topic:
             continue
         for rule in rules:
             for pattern in rule.when:
                 sources[(pattern.fact, "")] = None  # the band's values / the section's presence
-                band = kb.topics.get(pattern.fact)
-                if band is None:
+                if pattern.fact not in kb.topics:
                     sources.update(((pattern.fact, t.field), None) for t in pattern.tests)
-                elif band.intermediate and depth < MAX_DEPTH:
-                    _inputs_read(producers, band.id, kb, depth + 1, sources)
     return tuple(sources)
 
 
