@@ -102,17 +102,24 @@ def recorded_note(outcome: Outcome, result: Result) -> None:
         st.caption(t("consult.unrecorded", version=result.ruleset_version))
 
 
-def coach_form(
-    page: str, sections: Mapping[str, type[BaseModel]], main: str, submit_key: str
+def section_form(
+    page: str,
+    sections: Mapping[str, type[BaseModel]],
+    submit_key: str,
+    folded: tuple[str, ...] = (),
 ) -> tuple[Outcome, Result] | None:
-    """The coaching pages' form: their own section open, the customer folded below, submit;
-    then the current outcome, if any (errors are shown at their fields)."""
+    """A page's case form: each section open under its heading, the ``folded`` ones (the
+    customer, on the coaching pages) in an expander below; then the current outcome, if any
+    (errors are shown at their fields and open the folded sections)."""
     problems = errors(page)
     with st.form(f"{page}_form"):
-        st.subheader(t(f"section.{main}"))
-        forms.render_section(page, main, sections[main], problems)
-        with st.expander(t("section.customer"), expanded=bool(problems)):
-            forms.render_section(page, "customer", sections["customer"], problems)
+        for name, model in sections.items():
+            if name not in folded:
+                st.subheader(t(f"section.{name}"))
+                forms.render_section(page, name, model, problems)
+        for name in folded:
+            with st.expander(t(f"section.{name}"), expanded=bool(problems)):
+                forms.render_section(page, name, sections[name], problems)
         st.form_submit_button(t(submit_key), on_click=submit, args=(page, sections), type="primary")
     show_form_error(page)
     return current(page)

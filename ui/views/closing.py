@@ -91,7 +91,7 @@ def render() -> None:
     st.title(t("page.closing.title"))
     st.caption(t("page.closing.intro"))
     examples.example_picker(PAGE, ("closing",), SECTIONS)
-    found = consult.coach_form(PAGE, SECTIONS, "deal", "closing.submit")
+    found = consult.section_form(PAGE, SECTIONS, "closing.submit", folded=("customer",))
     if found is None:
         return
     outcome, result = found

@@ -122,7 +122,7 @@ def render() -> None:
     st.title(t("page.collection.title"))
     st.caption(t("page.collection.intro"))
     examples.example_picker(PAGE, ("collection",), SECTIONS)
-    found = consult.coach_form(PAGE, SECTIONS, "collection", "collection.submit")
+    found = consult.section_form(PAGE, SECTIONS, "collection.submit", folded=("customer",))
     if found is None:
         return
     outcome, result = found

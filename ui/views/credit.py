@@ -16,7 +16,7 @@ from engine.audit.recording import shared_store
 from engine.labels import number, topic_value_label
 from engine.result import Result
 from knowledge_base.facts import Credit, Customer
-from ui import auth, consult, examples, explain, forms
+from ui import auth, consult, examples, explain
 from ui.i18n import kb, labeller, lang, t
 
 PAGE = "credit"
@@ -215,17 +215,7 @@ def render() -> None:
     st.title(t("page.credit.title"))
     st.caption(t("page.credit.intro"))
     examples.example_picker(PAGE, ("credit",), SECTIONS)
-    problems = consult.errors(PAGE)
-    with st.form(f"{PAGE}_form"):
-        st.subheader(t("section.customer"))
-        forms.render_section(PAGE, "customer", Customer, problems)
-        st.subheader(t("section.credit"))
-        forms.render_section(PAGE, "credit", Credit, problems)
-        st.form_submit_button(
-            t("credit.submit"), on_click=consult.submit, args=(PAGE, SECTIONS), type="primary"
-        )
-    consult.show_form_error(PAGE)
-    found = consult.current(PAGE)
+    found = consult.section_form(PAGE, SECTIONS, "credit.submit")
     if found is None:
         return
     outcome, result = found

@@ -6,7 +6,7 @@ import streamlit as st
 from pydantic import BaseModel
 
 from knowledge_base.facts import Customer
-from ui import auth, consult, examples, explain, forms
+from ui import auth, consult, examples, explain
 from ui.i18n import t
 
 PAGE = "grading"
@@ -19,15 +19,7 @@ def render() -> None:
     st.title(t("page.grading.title"))
     st.caption(t("page.grading.intro"))
     examples.example_picker(PAGE, ("",), SECTIONS)
-    problems = consult.errors(PAGE)
-    with st.form(f"{PAGE}_form"):
-        st.subheader(t("section.customer"))
-        forms.render_section(PAGE, "customer", Customer, problems)
-        st.form_submit_button(
-            t("grading.submit"), on_click=consult.submit, args=(PAGE, SECTIONS), type="primary"
-        )
-    consult.show_form_error(PAGE)
-    found = consult.current(PAGE)
+    found = consult.section_form(PAGE, SECTIONS, "grading.submit")
     if found is None:
         return
     outcome, result = found
