@@ -59,7 +59,7 @@ class Engine:
 
     def __init__(self, compiled: CompiledRuleBase, driver: str = "fast") -> None:
         self.compiled = compiled
-        self._driver: StockDriver | FastDriver = (
+        self.driver: StockDriver | FastDriver = (
             FastDriver(compiled) if driver == "fast" else StockDriver(compiled)
         )
         self._explainers: dict[str, Explainer] = {}
@@ -81,7 +81,7 @@ class Engine:
         ``trace=False`` records conclusions only (what-if searches re-run inference often)."""
         firing = Firing(self.compiled, trace)
         facts = case_facts(case) if facts is None else facts
-        self._driver.run(self.compiled.engine_facts(facts), firing)
+        self.driver.run(self.compiled.engine_facts(facts), firing)
         if firing.errors:
             raise firing.errors[0]
         return firing

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from benchmarks.cases import generate_cases
-from engine import Engine, default_engine
-from tests.conftest import golden_cases, load_golden
+from engine import Engine, RuleConflictError, default_engine
+from engine.fastpath import FastDriver
+from tests.conftest import customer, golden_cases, load_golden
 
 
 @functools.cache
@@ -35,3 +38,33 @@ def test_3000_generated_cases_give_identical_conclusions_and_traces() -> None:
         fast = engine.consult(case, what_if=False)
         reference = stock().consult(case, what_if=False)
         assert fast.model_dump_json() == reference.model_dump_json(), case
+
+
+def test_one_session_serves_every_consultation_and_is_left_empty() -> None:
+    engine = Engine(default_engine().compiled)
+    assert isinstance(engine.driver, FastDriver)
+    for case in generate_cases(300, seed=7):
+        engine.consult(case, what_if=False)
+    # retracting each consultation's facts left the session empty every time: never replaced
+    assert engine.driver.sessions_started == 1
+    again = generate_cases(300, seed=7)[123]
+    assert engine.consult(again).model_dump_json() == stock().consult(again).model_dump_json()
+
+
+def test_a_failed_consultation_discards_its_session_and_the_next_one_is_unaffected(
+    custom_engine: Callable[..., Engine],
+) -> None:
+    def both_recent_and_lapsed(records: list[dict[str, Any]]) -> None:
+        records[2]["when"] = records[0]["when"]  # GR-003 now fires whenever GR-001 does
+
+    engine = custom_engine(edit=both_recent_and_lapsed)
+    reference = Engine(engine.compiled, driver="stock")
+    assert isinstance(engine.driver, FastDriver)
+    ok_case = {"customer": customer(days_since_last_purchase=400)}
+    before = engine.consult(ok_case).model_dump_json()
+    with pytest.raises(RuleConflictError):
+        engine.consult({"customer": customer(days_since_last_purchase=10)})
+    assert engine.driver.sessions_started == 2
+    after = engine.consult(ok_case).model_dump_json()
+    assert after == before == reference.consult(ok_case).model_dump_json()
+    assert engine.driver.sessions_started == 2
