@@ -1,4 +1,4 @@
-"""Evaluate a rule's tests in Python, for explanations and lint only — never for inference.
+"""Evaluate a rule's tests in Python, for explanations only — never for inference.
 
 "Why not" needs the first condition that failed and its threshold; the engine does not say
 which condition blocked an activation, so the explanation re-checks the recorded facts with
@@ -32,29 +32,52 @@ def expected(test: Test, kb: Knowledge) -> Any:
     return test.value
 
 
-def _numeric(actual: Any) -> bool:
-    return isinstance(actual, int | float) and not isinstance(actual, bool)
+Check = Callable[[dict[str, Any]], bool]
+"""A test made ready to run on a fact: its operator and operand resolved once."""
 
 
-def holds(test: Test, fact: dict[str, Any], kb: Knowledge) -> bool:
-    actual = fact.get(test.field)
+def _compared(name: str, compare: Callable[[Any, Any], Any], operand: Any) -> Check:
+    def check(fact: dict[str, Any]) -> bool:
+        actual = fact.get(name)
+        return (
+            isinstance(actual, int | float)
+            and not isinstance(actual, bool)
+            and bool(compare(actual, operand))
+        )
+
+    return check
+
+
+def _present(name: str, compare: Callable[[Any, Any], Any], operand: Any) -> Check:
+    def check(fact: dict[str, Any]) -> bool:
+        actual = fact.get(name)
+        return actual is not None and bool(compare(actual, operand))
+
+    return check
+
+
+def _contains(container: Any, item: Any) -> bool:
+    return isinstance(container, list) and item in container
+
+
+_PRESENT: dict[str, Callable[[Any, Any], Any]] = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "in": lambda actual, operand: actual in operand,
+    "not_in": lambda actual, operand: actual not in operand,
+    "contains": _contains,
+}
+
+
+def check(test: Test, kb: Knowledge) -> Check:
+    """The test as a function of a fact, with the semantics the compiler gives the engine: a
+    missing attribute fails every test but ``missing``; order comparisons need a number."""
+    name = test.field
     if test.op == "exists":
-        return actual is not None
+        return lambda fact: fact.get(name) is not None
     if test.op == "missing":
-        return actual is None
-    if actual is None:
-        return False
+        return lambda fact: fact.get(name) is None
     operand = expected(test, kb)
-    if test.op == "eq":
-        return bool(actual == operand)
-    if test.op == "ne":
-        return bool(actual != operand)
-    if test.op == "in":
-        return bool(actual in operand)
-    if test.op == "not_in":
-        return bool(actual not in operand)
-    if test.op == "contains":
-        return isinstance(actual, list) and bool(operand in actual)
-    if not _numeric(actual):
-        return False
-    return bool(_COMPARE[test.op](actual, operand))
+    if test.op in _PRESENT:
+        return _present(name, _PRESENT[test.op], operand)
+    return _compared(name, _COMPARE[test.op], operand)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from engine.conditions import expected, holds
+from engine.conditions import Check, check, expected
 from engine.firing import Derived, Firing
 from engine.intake import Fact
 from engine.labels import field_label, topic_value_label, value_label
@@ -96,6 +96,9 @@ class Explainer:
         self._tests = {
             r.id: [[_test_text(t, p, kb, lang) for t in p.tests] for p in r.when] for r in rules
         }
+        self._checks: dict[str, list[list[Check]]] = {
+            r.id: [[check(t, kb) for t in p.tests] for p in r.when] for r in rules
+        }
         self._and = kb.text("explain.and", lang)
         self.producers: dict[tuple[str, Any], list[Rule]] = {}
         for rule in rules:
@@ -167,13 +170,13 @@ class Explainer:
         links: dict[int, HowStep] = {}
         chains: dict[int, list[int]] = {}
         for step in firing.steps:  # parents always fire before their children
-            seqs: list[int] = []
+            seqs: dict[int, None] = {}  # an ordered set: each firing once, first place kept
             for matched in step.matched:
                 parent = by_concluded.get((matched.fact, matched.values.get("value")))
                 if parent is not None:
-                    seqs.extend(s for s in chains[parent] if s not in seqs)
-            seqs.append(step.seq)
-            chains[step.seq] = seqs
+                    seqs.update(dict.fromkeys(chains[parent]))
+            seqs[step.seq] = None
+            chains[step.seq] = list(seqs)
             links[step.seq] = self.how_step(step)
         return {seq: [links[s] for s in seqs] for seq, seqs in chains.items()}
 
@@ -257,7 +260,8 @@ class Explainer:
     ) -> Shallow | None:
         """The first condition of ``rule`` that failed, reading only what the rule tests."""
         kb = self.kb
-        for pattern, parts in zip(rule.when, self._tests[rule.id], strict=True):
+        patterns = zip(rule.when, self._tests[rule.id], self._checks[rule.id], strict=True)
+        for pattern, parts, checks in patterns:
             candidates = _candidates(pattern, firing, facts)
             if candidates is None:
                 key = (
@@ -269,10 +273,10 @@ class Explainer:
                     key, self.lang, fact=field_label(pattern.fact, "value", kb, self.lang)
                 )
                 return WhyNot(value, label, rule.id, text), None, None
-            if any(all(holds(t, c, kb) for t in pattern.tests) for c in candidates):
+            if any(_passes(checks, c) for c in candidates):
                 continue
             fact = candidates[0]
-            index = next(i for i, t in enumerate(pattern.tests) if not holds(t, fact, kb))
+            index = next(i for i, passes in enumerate(checks) if not passes(fact))
             test, part = pattern.tests[index], parts[index]
             actual = fact.get(test.field)
             text = kb.text(
@@ -371,6 +375,10 @@ def _read(values: dict[str, tuple[Any, ...]], facts: dict[str, Fact], source: So
     if fact in facts:
         return True
     return values.get(fact, ())
+
+
+def _passes(checks: list[Check], fact: Fact) -> bool:
+    return all(passes(fact) for passes in checks)
 
 
 def _hashable(value: Any) -> Any:

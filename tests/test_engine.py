@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.cases import generate_cases
 from engine import (
     Engine,
     FiringBudgetExceeded,
@@ -15,7 +16,9 @@ from engine import (
     RuleConflictError,
     RuleExecutionError,
     consult,
+    default_engine,
 )
+from engine.intake import case_facts, parse_case
 from tests.conftest import customer
 
 
@@ -257,3 +260,20 @@ def test_why_not_texts_never_carry_another_consultations_numbers() -> None:
         high = next(w for w in tier.why_not if w.value == "high")
         assert high.actual == amount
         assert f"but annual purchases is {amount:,}" in high.failed
+
+
+def test_the_explanations_checks_agree_with_the_engine_on_every_rule() -> None:
+    """Why-not re-checks conditions in Python: a rule's checks all pass exactly when the
+    engine fired it (no pattern compares two facts, so each pattern is checked on its own)."""
+    engine = default_engine()
+    explainer = engine.explainer("en")
+    rules = engine.compiled.rulebase.rules
+    for case in generate_cases(150, seed=11):
+        parsed = parse_case(case)
+        facts = case_facts(parsed)
+        firing = engine.infer(parsed, facts)
+        by_type = {fact["t"]: fact for fact in facts}
+        fired = {step.rule for step in firing.steps}
+        for rule in rules:
+            blocked = explainer._shallow_failure(rule, firing, by_type, None, "")
+            assert (blocked is None) == (rule.id in fired), (rule.id, blocked, case)
