@@ -23,7 +23,7 @@ FIRING_BUDGET = 2000
 """Most firings one consultation may take; more means rules re-trigger each other (a loop)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Derived:
     """A concluded topic value and everything known about how it was reached."""
 
@@ -47,6 +47,23 @@ class Firing:
     one_valued: dict[str, Derived] = field(default_factory=dict)
     fired: int = 0
     _computations: dict[tuple[str, Any], dict[str, Any]] = field(default_factory=dict)
+    _by_conclusion: dict[tuple[str, Any], list[TraceStep]] | None = None
+
+    def steps_concluding(self, topic: str, value: Any) -> list[TraceStep]:
+        """The firings that concluded or confirmed ``topic = value``, in order.
+
+        Explanations and advice ask this for most conclusions, so the trace is indexed once, on
+        the first question — after inference, when no step is added any more.
+        """
+        if self._by_conclusion is None:
+            index: dict[tuple[str, Any], list[TraceStep]] = {}
+            for step in self.steps:
+                for fact in (*step.asserted, *step.confirmed):
+                    found = index.setdefault((fact.topic, fact.value), [])
+                    if not found or found[-1] is not step:
+                        found.append(step)
+            self._by_conclusion = index
+        return self._by_conclusion.get((topic, value), [])
 
     def fire(self, rule_id: str, matched: dict[str, dict[str, Any]]) -> list[AssertedFact]:
         """Run one firing; return the new conclusions the driver must assert into the engine.
@@ -64,13 +81,16 @@ class Firing:
         plan = self.compiled.plans[rule_id]
         asserted: list[AssertedFact] = []
         confirmed: list[AssertedFact] = []
+        told: list[AssertedFact] = []
         try:
             for conclude in plan.concludes:
                 fact = conclude.asserted or self._computed(conclude, matched)
-                if self._new(plan, conclude, fact, seq):
-                    asserted.append(fact)
-                else:
+                if not self._new(plan, conclude, fact, seq):
                     confirmed.append(fact)
+                    continue
+                asserted.append(fact)
+                if conclude.consumed:
+                    told.append(fact)
         except EngineError as exc:
             self.errors.append(exc)
             return []
@@ -79,8 +99,7 @@ class Firing:
             return []
         if self.trace:
             self.steps.append(TraceStep(seq, rule_id, _matched(plan, matched), asserted, confirmed))
-        reads = self.compiled.reads
-        return [f for f in asserted if f.topic in reads]
+        return told
 
     def _computed(
         self, conclude: ConclusionPlan, matched: dict[str, dict[str, Any]]
@@ -123,8 +142,14 @@ class Firing:
 
 
 def _matched(plan: RulePlan, matched: dict[str, dict[str, Any]]) -> list[MatchedFact]:
-    empty: dict[str, Any] = {}
-    return [
-        MatchedFact(alias, fact_type, {n: matched.get(alias, empty).get(n) for n in names})
-        for alias, fact_type, names in plan.reads
-    ]
+    out = []
+    for alias, fact_type, names in plan.reads:
+        fact = matched.get(alias)
+        if fact is None:
+            values = dict.fromkeys(names)
+        elif len(names) == 1:
+            values = {names[0]: fact.get(names[0])}
+        else:
+            values = {name: fact.get(name) for name in names}
+        out.append(MatchedFact(alias, fact_type, values))
+    return out

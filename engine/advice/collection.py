@@ -28,7 +28,6 @@ from typing import Any
 from engine.core import Context
 from engine.labels import number, topic_value_label
 from engine.result import Conclusion, Result
-from engine.trace import TraceStep
 
 ADVICE = (
     "debtor_type",
@@ -60,23 +59,13 @@ def _points(context: Context, rule_id: str, topic: str, value: Any) -> float:
     return sum(c.weight for c in plan.concludes if c.topic == topic and c.value == value)
 
 
-def _steps(context: Context, conclusion: Conclusion) -> list[TraceStep]:
-    """The firings that concluded (or confirmed) this value, in order."""
-    wanted = (conclusion.topic, conclusion.value)
-    return [
-        step
-        for step in context.firing.steps
-        if any((a.topic, a.value) == wanted for a in (*step.asserted, *step.confirmed))
-    ]
-
-
 def signal_evidence(context: Context, conclusion: Conclusion) -> list[dict[str, Any]]:
     """Each signal behind a debtor type: id, label, the rule and the points it added."""
     compiled, lang = context.engine.compiled, context.lang
     kb = compiled.knowledge
     catalogue = kb.catalogues["debtor_signals"]
     found = []
-    for step in _steps(context, conclusion):
+    for step in context.firing.steps_concluding(conclusion.topic, conclusion.value):
         rule = compiled.rules[step.rule]
         points = _points(context, step.rule, conclusion.topic, conclusion.value)
         for pattern in rule.when:

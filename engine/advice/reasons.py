@@ -127,12 +127,7 @@ class _Walk:
 
 
 def _step(firing: Firing, rule_id: str, topic: str, value: Any) -> TraceStep | None:
-    for step in firing.steps:
-        if step.rule == rule_id and any(
-            a.topic == topic and a.value == value for a in (*step.asserted, *step.confirmed)
-        ):
-            return step
-    return None
+    return next((s for s in firing.steps_concluding(topic, value) if s.rule == rule_id), None)
 
 
 def principal_reasons(
