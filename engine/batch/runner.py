@@ -254,8 +254,8 @@ def run_batch(
     jobs: Iterator[Job] = ((key, options.lang, recording, chunk) for chunk in chunks)
     try:
         with WorkerPool(options.workers) as pool:
-            for window in _batched(jobs, max(1, options.workers) * 4):
-                for outcomes in pool.map(window):
+            for window in pool.windows(_batched(jobs, max(1, options.workers) * 4)):
+                for outcomes in window:
                     _write(outcomes, out, errors, state)
                     state.rows_done += len(outcomes)
                 state.out_bytes, state.errors_bytes = out.commit(), errors.commit()
@@ -284,11 +284,22 @@ class WorkerPool:
             context = multiprocessing.get_context("spawn")
             self._pool = context.Pool(workers, initializer=_warm)
 
-    def map(self, jobs: list[Job]) -> list[list[Outcome]]:
+    def windows(self, windows: Iterator[list[Job]]) -> Iterator[list[list[Outcome]]]:
+        """Each window's outcomes, in input order. With workers, the next window is already
+        being consulted while the caller writes this one (at most two windows in memory);
+        otherwise the workers would wait on every write and checkpoint."""
         if self._pool is None:
-            return [consult_chunk(job) for job in jobs]
-        outcomes: list[list[Outcome]] = self._pool.map(consult_chunk, jobs, chunksize=1)
-        return outcomes
+            for jobs in windows:
+                yield [consult_chunk(job) for job in jobs]
+            return
+        pending = None
+        for jobs in windows:
+            submitted = self._pool.map_async(consult_chunk, jobs, chunksize=1)
+            if pending is not None:
+                yield pending.get()
+            pending = submitted
+        if pending is not None:
+            yield pending.get()
 
     def __enter__(self) -> WorkerPool:
         return self
