@@ -142,14 +142,8 @@ class Firing:
 
 
 def _matched(plan: RulePlan, matched: dict[str, dict[str, Any]]) -> list[MatchedFact]:
-    out = []
-    for alias, fact_type, names in plan.reads:
-        fact = matched.get(alias)
-        if fact is None:
-            values = dict.fromkeys(names)
-        elif len(names) == 1:
-            values = {names[0]: fact.get(names[0])}
-        else:
-            values = {name: fact.get(name) for name in names}
-        out.append(MatchedFact(alias, fact_type, values))
-    return out
+    empty: dict[str, Any] = {}
+    return [
+        MatchedFact(alias, fact_type, {n: matched.get(alias, empty).get(n) for n in names})
+        for alias, fact_type, names in plan.reads
+    ]

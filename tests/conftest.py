@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,20 @@ os.environ["SALES_EXPERT_RECORD"] = "off"
 TESTS = Path(__file__).resolve().parent
 CASES = TESTS / "cases"
 REPO = TESTS.parent
+
+
+def run_cli(
+    *args: str, cwd: Path = REPO, env: Mapping[str, str] | None = None, timeout: int = 180
+) -> subprocess.CompletedProcess[str]:
+    """``sales-expert ARGS`` as a user runs it: a separate process, its output as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "engine.cli", *args],
+        cwd=cwd,
+        env=None if env is None else dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def golden_cases(module: str | None = None) -> list[Path]:

@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import REPO, customer
+from tests.conftest import REPO, customer, run_cli
 
 EXAMPLE = REPO / "examples" / "grading-key-account.yaml"
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "engine.cli", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_consult_prints_conclusions_and_reasons() -> None:
-    done = run("consult", str(EXAMPLE))
+    done = run_cli("consult", str(EXAMPLE))
     assert done.returncode == 0, done.stderr
     assert "Service tier: VIP customer" in done.stdout
     assert "GR-007 High purchase amount: annual purchases 1,800,000 ≥ 1,000,000" in done.stdout
@@ -34,7 +22,7 @@ def test_consult_prints_conclusions_and_reasons() -> None:
 
 
 def test_consult_json_is_the_result_model() -> None:
-    done = run("consult", str(EXAMPLE), "--json")
+    done = run_cli("consult", str(EXAMPLE), "--json")
     data = json.loads(done.stdout)
     assert data["ruleset_version"].startswith("rb-")
     tier = next(c for c in data["conclusions"] if c["topic"] == "service_tier")
@@ -43,7 +31,7 @@ def test_consult_json_is_the_result_model() -> None:
 
 
 def test_consult_in_chinese() -> None:
-    done = run("consult", str(EXAMPLE), "--lang", "zh")
+    done = run_cli("consult", str(EXAMPLE), "--lang", "zh")
     assert "服务等级: VIP客户" in done.stdout or "VIP" in done.stdout
     assert "推理过程" in done.stdout
 
@@ -51,7 +39,7 @@ def test_consult_in_chinese() -> None:
 def test_json_case_files_work_too(tmp_path: Path) -> None:
     path = tmp_path / "case.json"
     path.write_text(json.dumps({"customer": customer()}), encoding="utf-8")
-    assert run("consult", str(path), "--json").returncode == 0
+    assert run_cli("consult", str(path), "--json").returncode == 0
 
 
 @pytest.mark.parametrize(
@@ -67,31 +55,31 @@ def test_bad_input_exits_2_naming_the_field(
 ) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump({"customer": customer(**change)}), encoding="utf-8")
-    done = run("consult", str(path))
+    done = run_cli("consult", str(path))
     assert done.returncode == 2
     assert field in done.stderr
     assert done.stdout == ""
 
 
 def test_unreadable_or_malformed_files_exit_2(tmp_path: Path) -> None:
-    assert run("consult", str(tmp_path / "missing.yaml")).returncode == 2
+    assert run_cli("consult", str(tmp_path / "missing.yaml")).returncode == 2
     broken = tmp_path / "broken.json"
     broken.write_text("{not json", encoding="utf-8")
-    done = run("consult", str(broken))
+    done = run_cli("consult", str(broken))
     assert done.returncode == 2 and "not valid JSON/YAML" in done.stderr
 
 
 def test_rules_lists_ids_modules_titles_and_sources() -> None:
-    done = run("rules", "--json")
+    done = run_cli("rules", "--json")
     rules = json.loads(done.stdout)
     first = rules[0]
     assert first["id"] == "GR-001" and first["module"] == "grading"
     assert first["title"]["zh"] and first["sources"]
-    text = run("rules", "--module", "grading").stdout
+    text = run_cli("rules", "--module", "grading").stdout
     assert text.splitlines()[0].startswith("GR-001")
 
 
 def test_lint_passes_on_the_shipped_rule_base() -> None:
-    done = run("lint")
+    done = run_cli("lint")
     assert done.returncode == 0, done.stdout
     assert "Rule base is clean" in done.stdout

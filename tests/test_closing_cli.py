@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, run_cli
 
 EXAMPLES = sorted((REPO / "examples").glob("closing-*.yaml"))
 TOP = {
@@ -25,16 +23,6 @@ TOP = {
 }
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "engine.cli", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_every_closing_example_has_an_expected_top_technique() -> None:
     assert {p.stem for p in EXAMPLES} == set(TOP)
 
@@ -42,7 +30,7 @@ def test_every_closing_example_has_an_expected_top_technique() -> None:
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_example_prints_its_top_technique_first(path: Path) -> None:
     value, en, zh = TOP[path.stem]
-    done = run("consult", str(path), "--json", "--no-record")
+    done = run_cli("consult", str(path), "--json", "--no-record")
     assert done.returncode == 0, done.stderr
     techniques = [
         c for c in json.loads(done.stdout)["conclusions"] if c["topic"] == "closing_technique"
@@ -51,14 +39,14 @@ def test_example_prints_its_top_technique_first(path: Path) -> None:
     assert techniques[0]["details"]["rank"] == 1
     assert [c["details"]["rank"] for c in techniques] == list(range(1, len(techniques) + 1))
     assert techniques[0]["label"] == en
-    text = run("consult", str(path), "--lang", "zh", "--no-record")
+    text = run_cli("consult", str(path), "--lang", "zh", "--no-record")
     assert text.returncode == 0, text.stderr
     first = next(line for line in text.stdout.splitlines() if line.startswith("■ 成交技巧"))
     assert first.startswith(f"■ 成交技巧: {zh} (证据得分"), first
 
 
 def test_the_ready_buyer_example_reads_as_advice() -> None:
-    done = run("consult", str(REPO / "examples" / "closing-ready-buyer.yaml"), "--no-record")
+    done = run_cli("consult", str(REPO / "examples" / "closing-ready-buyer.yaml"), "--no-record")
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert (

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, run_cli
 
 EXAMPLES = sorted((REPO / "examples").glob("collection-*.yaml"))
 EXPECTED: dict[str, dict[str, Any]] = {
@@ -65,18 +63,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
 }
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "engine.cli", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def consult_json(path: Path) -> list[dict[str, Any]]:
-    done = run("consult", str(path), "--json", "--no-record")
+    done = run_cli("consult", str(path), "--json", "--no-record")
     assert done.returncode == 0, done.stderr
     conclusions: list[dict[str, Any]] = json.loads(done.stdout)["conclusions"]
     return conclusions
@@ -105,7 +93,8 @@ def test_example_gives_its_types_strategies_occasion_and_means(path: Path) -> No
 
 
 def test_the_tough_debtor_example_reads_as_advice() -> None:
-    done = run("consult", str(REPO / "examples" / "collection-tough-debtor.yaml"), "--no-record")
+    example = REPO / "examples" / "collection-tough-debtor.yaml"
+    done = run_cli("consult", str(example), "--no-record")
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert (
@@ -130,7 +119,7 @@ def test_the_tough_debtor_example_reads_as_advice() -> None:
 
 def test_the_transfusion_example_in_chinese() -> None:
     path = REPO / "examples" / "collection-transfusion.yaml"
-    done = run("consult", str(path), "--lang", "zh", "--no-record")
+    done = run_cli("consult", str(path), "--lang", "zh", "--no-record")
     assert done.returncode == 0, done.stderr
     assert "■ 债务人类型: 合作型 (证据得分 7)" in done.stdout
     assert "■ 讨债手段: “输血”扶植手段  [规则 CO-059]" in done.stdout

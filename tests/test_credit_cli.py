@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, run_cli
 
 EXAMPLES = REPO / "examples"
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "engine.cli", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def consult_json(example: str) -> dict[str, Any]:
-    done = run("consult", str(EXAMPLES / f"credit-{example}.yaml"), "--json")
+    done = run_cli("consult", str(EXAMPLES / f"credit-{example}.yaml"), "--json")
     assert done.returncode == 0, done.stderr
     data: dict[str, Any] = json.loads(done.stdout)
     return data
@@ -73,7 +61,7 @@ def test_each_example_reaches_its_decision(
 
 
 def test_the_refer_example_explains_itself_in_text() -> None:
-    done = run("consult", str(EXAMPLES / "credit-refer.yaml"))
+    done = run_cli("consult", str(EXAMPLES / "credit-refer.yaml"))
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "■ Credit decision: Refer to a credit manager  [rules CR-104]" in out
@@ -83,7 +71,7 @@ def test_the_refer_example_explains_itself_in_text() -> None:
 
 
 def test_the_decline_example_in_chinese_refers_the_arrears_to_collection() -> None:
-    done = run("consult", str(EXAMPLES / "credit-decline.yaml"), "--lang", "zh")
+    done = run_cli("consult", str(EXAMPLES / "credit-decline.yaml"), "--lang", "zh")
     assert done.returncode == 0, done.stderr
     assert "■ 信用决策: 拒绝" in done.stdout
     assert "■ 转交催收: 催收" in done.stdout

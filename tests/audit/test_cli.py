@@ -7,7 +7,6 @@ import io
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from engine import Engine, consult
 from engine.audit.models import records
 from engine.audit.store import AuditStore
 from engine.cli import main
-from tests.conftest import REPO, customer
+from tests.conftest import REPO, customer, run_cli
 
 EXAMPLE = REPO / "examples" / "grading-key-account.yaml"
 
@@ -30,14 +29,7 @@ def run(url: str, cwd: Path, *args: str, **env: str) -> subprocess.CompletedProc
         SALES_EXPERT_ACTOR="tester",
         **env,
     )
-    return subprocess.run(
-        [sys.executable, "-m", "engine.cli", *args],
-        cwd=cwd,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    return run_cli(*args, cwd=cwd, env=environ)
 
 
 def test_consult_records_and_the_auditor_commands_read_it(audit_url: str, tmp_path: Path) -> None:
@@ -168,14 +160,7 @@ def test_recording_can_be_switched_off(tmp_path: Path) -> None:
 
 def test_the_default_database_is_a_sqlite_file_in_the_data_directory(tmp_path: Path) -> None:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SALES_EXPERT_")}
-    done = subprocess.run(
-        [sys.executable, "-m", "engine.cli", "consult", str(EXAMPLE), "--lang", "zh"],
-        cwd=tmp_path,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    done = run_cli("consult", str(EXAMPLE), "--lang", "zh", cwd=tmp_path, env=environ)
     assert done.returncode == 0, done.stderr
     assert "已记入审计记录 1。" in done.stdout
     assert (tmp_path / "data" / "audit.db").is_file()

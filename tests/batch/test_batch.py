@@ -18,7 +18,7 @@ from benchmarks.cases import generate_cases
 from engine.audit.store import AuditStore
 from engine.batch import input_columns
 from engine.batch.mapping import OUTPUT_HEADER, case_to_row
-from tests.conftest import REPO
+from tests.conftest import REPO, run_cli
 
 BAD_ROWS = {6: ("customer.annual_purchases", "lots"), 9: ("customer.nature", "martian")}
 
@@ -37,14 +37,7 @@ def write_book(path: Path, rows: int, seed: int = 11) -> None:
 
 
 def batch(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "engine.cli", "batch", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, **(env or {})},
-    )
+    return run_cli("batch", *args, env={**os.environ, **(env or {})}, timeout=600)
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

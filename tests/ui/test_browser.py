@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 from tests.audit.conftest import in_ci
-from tests.conftest import REPO
+from tests.conftest import REPO, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -78,14 +78,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``streamlit run ui_app.py`` on 127.0.0.1, after ``sales-expert demo``."""
     root = tmp_path_factory.mktemp("e2e")
     env = _server_env(root / "data")
-    demo = subprocess.run(
-        [sys.executable, "-m", "engine.cli", "demo"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    demo = run_cli("demo", cwd=root, env=env)
     assert demo.returncode == 0, demo.stderr
     port = _free_port()
     log = root / "server.log"

@@ -4,8 +4,6 @@ graphs, the rule catalogue, batch progress, and the UI texts in both languages."
 from __future__ import annotations
 
 import importlib
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -31,7 +29,7 @@ from engine.users import (
 from knowledge_base import load_knowledge
 from knowledge_base.facts import SECTIONS
 from rules import load_rules
-from tests.conftest import REPO, customer
+from tests.conftest import REPO, customer, run_cli
 from ui.navigation import PAGES
 
 KB = load_knowledge()
@@ -98,14 +96,7 @@ def test_demo_creates_users_seeds_the_trail_and_is_idempotent(tmp_path: Path) ->
     }
 
     def demo() -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "engine.cli", "demo"],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = run_cli("demo", cwd=tmp_path, env=env)
         assert done.returncode == 0, done.stderr
         return done.stdout
 
