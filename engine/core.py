@@ -14,7 +14,7 @@ from importlib import metadata
 from typing import Any
 
 from engine.compiler import CompiledRuleBase
-from engine.explain import Explainer, topic_values
+from engine.explain import Explainer
 from engine.fastpath import FastDriver
 from engine.firing import Firing
 from engine.host import StockDriver
@@ -105,7 +105,6 @@ class Engine:
 def assemble(explainer: Explainer, firing: Firing, facts: dict[str, Fact]) -> Result:
     """Conclusions in the order they were first reached, explained; the trace as recorded."""
     chains = explainer.how_chains(firing)
-    values = topic_values(firing)
     conclusions = []
     for derived in firing.derived.values():
         label, topic_label, intermediate, fixed = explainer.presentation(
@@ -126,7 +125,7 @@ def assemble(explainer: Explainer, firing: Firing, facts: dict[str, Fact]) -> Re
                 details,
                 list(derived.rules),
                 chains[derived.seq],
-                explainer.why_not(firing, derived, facts, values),
+                explainer.why_not(firing, derived, facts),
             )
         )
     return Result.model_construct(

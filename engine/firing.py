@@ -48,6 +48,10 @@ class Firing:
     fired: int = 0
     _computations: dict[tuple[str, Any], dict[str, Any]] = field(default_factory=dict)
     _by_conclusion: dict[tuple[str, Any], list[TraceStep]] | None = None
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    """What explaining this consultation has already worked out (a step's sentence, the input
+    behind a failed band): the "how" chains, the why-nots and the principal reasons ask for the
+    same pieces many times over. Keys start with the asker's name and language."""
 
     def steps_concluding(self, topic: str, value: Any) -> list[TraceStep]:
         """The firings that concluded or confirmed ``topic = value``, in order.

@@ -275,5 +275,5 @@ def test_the_explanations_checks_agree_with_the_engine_on_every_rule() -> None:
         by_type = {fact["t"]: fact for fact in facts}
         fired = {step.rule for step in firing.steps}
         for rule in rules:
-            blocked = explainer._shallow_failure(rule, firing, by_type, None, "")
+            blocked = explainer._why_nots._shallow(rule.id, firing, by_type, None, "")
             assert (blocked is None) == (rule.id in fired), (rule.id, blocked, case)

@@ -120,7 +120,7 @@ class _Walk:
             for m in step.matched
             for name, value in m.values.items()
         }
-        reason = Reason(rule.id, score, self.explainer.step_sentence(step), facts)
+        reason = Reason(rule.id, score, self.explainer.link(self.firing, step).text, facts)
         known = self.leaves.get(rule.id)
         if known is None or known.score < score:
             self.leaves[rule.id] = reason

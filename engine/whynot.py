@@ -1,0 +1,255 @@
+"""Why not: for each other value of a graded topic, the rule that would have concluded it and
+the first condition that failed, with the actual value and the threshold. When that condition
+is on a derived band (payment behaviour, information sufficiency…), the explanation follows the
+band down to the input and threshold that decided it.
+
+Everything that does not depend on the case — which premise a rule has, its checks, its
+texts with a hole for the actual value, whether a failed test leads down to a band — is
+prepared once per rule base and language. The part of a why-not that reads only bands and
+categories is shared between consultations (cached by exactly what it reads); the way down to
+the deciding input reads that input's value and is worked out once per consultation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from engine.conditions import Check, check, expected
+from engine.firing import Derived, Firing
+from engine.intake import Fact
+from engine.labels import field_label, topic_value_label
+from engine.result import WhyNot
+from knowledge_base import Knowledge
+from rules import Rule
+from rules.schema import Pattern, Test
+
+MAX_DEPTH = 3
+"""How many derived bands a why-not follows down towards the input that decided them."""
+
+Band = tuple[str, tuple[Any, ...]]
+"""A failed test on a derived band: (band topic, the values the test wanted)."""
+Shallow = tuple[WhyNot, "Band | None"]
+"""A why-not before following a failed band down to its input."""
+Source = tuple[str, str]
+"""(fact type, attribute) a why-not reads; attribute "" for a whole topic."""
+HOLE, INNER = "\x00", "\x01"
+"""Stand for the values a prepared text leaves out until a consultation fills them in."""
+
+
+@dataclass(frozen=True)
+class _Test:
+    """One test of a premise, ready to say how it failed."""
+
+    passes: Check
+    field: str
+    where: str  # "fact.field", as WhyNot.field reports it
+    expected: Any
+    failed: str  # "needs …, but <label> is <HOLE>"
+    actual: Callable[[Any], str]
+    band: Band | None  # the band to follow down if this test fails
+
+
+@dataclass(frozen=True)
+class _Premise:
+    fact: str
+    tests: tuple[_Test, ...]
+    absent: str  # the text when no fact of this type exists
+
+
+class WhyNots:
+    """Why-not explanations for one compiled rule base in one language."""
+
+    def __init__(
+        self,
+        rules: tuple[Rule, ...],
+        kb: Knowledge,
+        lang: str,
+        requirements: dict[str, list[list[tuple[str, str, Callable[[Any], str]]]]],
+        cached: Callable[[tuple[Any, ...], Callable[[], Any]], Any],
+    ) -> None:
+        """``requirements``: per rule, per pattern, per test (what it requires, the tested
+        field's label, how to show its actual value) — the explainer's texts, shared."""
+        self.kb, self.lang, self._cached = kb, lang, cached
+        self.producers: dict[tuple[str, Any], list[Rule]] = {}
+        for rule in rules:
+            for conclude in rule.then:
+                self.producers.setdefault((conclude.topic, conclude.value), []).append(rule)
+        self._premises = {
+            r.id: [self._premise(p, requirements[r.id][i]) for i, p in enumerate(r.when)]
+            for r in rules
+        }
+        self._inputs = {t: _inputs_read(self.producers, t, kb) for t in kb.topics}
+        self._because = kb.text("explain.because", lang, outer=HOLE, inner=INNER)
+        self._graded = {
+            t.id
+            for t in kb.topics.values()
+            if t.kind == "category" and t.cardinality == "one" and not t.intermediate
+        }
+
+    def _premise(self, pattern: Pattern, texts: list[tuple[str, str, Any]]) -> _Premise:
+        kb, lang = self.kb, self.lang
+        missing = "no_fact" if pattern.fact in kb.topics else "no_section"
+        label = field_label(pattern.fact, "value", kb, lang)
+        absent = kb.text(f"explain.why_not_{missing}", lang, fact=label)
+        tests = tuple(
+            _Test(
+                check(test, kb),
+                test.field,
+                f"{pattern.fact}.{test.field}",
+                expected(test, kb),
+                kb.text("explain.why_not_test", lang, condition=need, label=label, actual=HOLE),
+                actual,
+                self._band(pattern, test),
+            )
+            for test, (need, label, actual) in zip(pattern.tests, texts, strict=True)
+        )
+        return _Premise(pattern.fact, tests, absent)
+
+    def _band(self, pattern: Pattern, test: Test) -> Band | None:
+        topic = self.kb.topics.get(pattern.fact)
+        if topic is None or not topic.intermediate or test.op not in ("eq", "in"):
+            return None
+        return topic.id, (test.value,) if test.op == "eq" else tuple(test.values or ())
+
+    def of(self, firing: Firing, derived: Derived, facts: dict[str, Fact]) -> list[WhyNot]:
+        """For each other value of a graded topic, every rule that concludes it and what
+        blocked it; [] for bands, numbers and many-valued topics."""
+        if derived.topic not in self._graded:
+            return []
+        values = topic_values(firing)
+        seen = tuple(_read(values, facts, source) for source in self._inputs[derived.topic])
+        key = ("why_not", derived.topic, derived.value, *seen)
+        found: list[Shallow] = self._cached(key, lambda: self._shallow_all(firing, derived, facts))
+        return [
+            failure if band is None else self._deeper(failure, band, firing, facts, 0)
+            for failure, band in found
+        ]
+
+    def _shallow_all(
+        self, firing: Firing, derived: Derived, facts: dict[str, Fact]
+    ) -> list[Shallow]:
+        topic = self.kb.topics[derived.topic]
+        out = []
+        for alternative in topic.value_ids():
+            if alternative == derived.value:
+                continue
+            label = topic_value_label(topic.id, alternative, self.kb, self.lang)
+            for rule in self.producers.get((topic.id, alternative), ()):
+                failure = self._shallow(rule.id, firing, facts, alternative, label)
+                if failure is not None:
+                    out.append(failure)
+        return out
+
+    def _shallow(
+        self, rule_id: str, firing: Firing, facts: dict[str, Fact], value: Any, label: str
+    ) -> Shallow | None:
+        """The first condition of the rule that failed, reading only what the rule tests."""
+        derived = _derived_facts(firing)
+        for premise in self._premises[rule_id]:
+            fact = facts.get(premise.fact)
+            candidates = [fact] if fact is not None else derived.get(premise.fact)
+            if candidates is None:
+                return WhyNot(value, label, rule_id, premise.absent), None
+            tests = premise.tests
+            if any(all(t.passes(c) for t in tests) for c in candidates):
+                continue
+            first = candidates[0]
+            test = next(t for t in tests if not t.passes(first))
+            actual = first.get(test.field)
+            text = test.failed.replace(HOLE, test.actual(actual))
+            failure = WhyNot(value, label, rule_id, text, test.where, actual, test.expected)
+            return failure, test.band
+        return None
+
+    def _deeper(
+        self, failure: WhyNot, band: Band, firing: Firing, facts: dict[str, Fact], depth: int
+    ) -> WhyNot:
+        """A failed test on a derived band: say which input and threshold decided the band."""
+        if depth >= MAX_DEPTH:
+            return failure
+        key = ("deeper", self.lang, band, depth)
+        if key not in firing.memo:  # several alternatives fail on the same band
+            firing.memo[key] = self._band_failure(band, firing, facts, depth)
+        inner: WhyNot | None = firing.memo[key]
+        if inner is None:
+            return failure
+        text = self._because.replace(HOLE, failure.failed).replace(INNER, inner.failed)
+        return WhyNot(
+            failure.value,
+            failure.label,
+            failure.rule,
+            text,
+            inner.field,
+            inner.actual,
+            inner.expected,
+        )
+
+    def _band_failure(
+        self, band: Band, firing: Firing, facts: dict[str, Fact], depth: int
+    ) -> WhyNot | None:
+        """Why the band took none of the wanted values: the first producer's failed input."""
+        topic, wanted = band
+        for needed in wanted:
+            for producer in self.producers.get((topic, needed), ()):
+                found = self._shallow(producer.id, firing, facts, needed, "")
+                if found is None:
+                    continue
+                inner, inner_band = found
+                if inner_band is not None:
+                    inner = self._deeper(inner, inner_band, firing, facts, depth + 1)
+                if inner.field is not None:
+                    return inner
+        return None
+
+
+def _inputs_read(
+    producers: dict[tuple[str, Any], list[Rule]], topic: str, kb: Knowledge
+) -> tuple[Source, ...]:
+    """Everything the rules concluding any value of ``topic`` test: the key of the cached
+    (shallow) why-not. Following a failed band down to its input reads more (the input's
+    value), which is why that step is done afresh for every consultation."""
+    sources: dict[Source, None] = {}
+    for (concluded, _), rules in producers.items():
+        if concluded != topic:
+            continue
+        for rule in rules:
+            for pattern in rule.when:
+                sources[(pattern.fact, "")] = None  # the band's values / the section's presence
+                if pattern.fact not in kb.topics:
+                    sources.update(((pattern.fact, t.field), None) for t in pattern.tests)
+    return tuple(sources)
+
+
+def topic_values(firing: Firing) -> dict[str, tuple[Any, ...]]:
+    """Each concluded topic's values, in order; worked out once per consultation."""
+    found: dict[str, tuple[Any, ...]] | None = firing.memo.get(("topic_values",))
+    if found is None:
+        found = firing.memo[("topic_values",)] = {}
+        for topic, value in firing.derived:
+            found[topic] = (*found.get(topic, ()), value)
+    return found
+
+
+def _derived_facts(firing: Firing) -> dict[str, list[Fact]]:
+    """The concluded topics as the facts a pattern would have matched."""
+    found: dict[str, list[Fact]] | None = firing.memo.get(("derived_facts",))
+    if found is None:
+        found = firing.memo[("derived_facts",)] = {}
+        for topic, value in firing.derived:
+            found.setdefault(topic, []).append({"value": value})
+    return found
+
+
+def _read(values: dict[str, tuple[Any, ...]], facts: dict[str, Fact], source: Source) -> Any:
+    fact, attribute = source
+    if attribute:
+        return _hashable(facts.get(fact, {}).get(attribute))
+    if fact in facts:
+        return True
+    return values.get(fact, ())
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
