@@ -89,12 +89,12 @@ class Firing:
         try:
             for conclude in plan.concludes:
                 fact = conclude.asserted or self._computed(conclude, matched)
-                if not self._new(plan, conclude, fact, seq):
+                if self._new(plan, conclude, fact, seq):
+                    asserted.append(fact)
+                    if conclude.consumed:
+                        told.append(fact)
+                else:
                     confirmed.append(fact)
-                    continue
-                asserted.append(fact)
-                if conclude.consumed:
-                    told.append(fact)
         except EngineError as exc:
             self.errors.append(exc)
             return []
@@ -126,14 +126,8 @@ class Firing:
             existing.rules.append(plan.rule.id)
             existing.score += conclude.weight
             return False
-        derived = Derived(
-            fact.topic,
-            fact.value,
-            [plan.rule.id],
-            seq,
-            conclude.weight,
-            self._computations.pop(key, None),
-        )
+        computation = self._computations.pop(key, None) if conclude.formula else None
+        derived = Derived(fact.topic, fact.value, [plan.rule.id], seq, conclude.weight, computation)
         if conclude.one_valued:
             other = self.one_valued.get(fact.topic)
             if other is not None:
@@ -146,8 +140,12 @@ class Firing:
 
 
 def _matched(plan: RulePlan, matched: dict[str, dict[str, Any]]) -> list[MatchedFact]:
-    empty: dict[str, Any] = {}
-    return [
-        MatchedFact(alias, fact_type, {n: matched.get(alias, empty).get(n) for n in names})
-        for alias, fact_type, names in plan.reads
-    ]
+    """The matched facts as the trace records them: only the attributes the rule read."""
+    out = []
+    for alias, fact_type, names in plan.reads:
+        fact = matched.get(alias, _EMPTY)
+        out.append(MatchedFact(alias, fact_type, {n: fact.get(n) for n in names}))
+    return out
+
+
+_EMPTY: dict[str, Any] = {}

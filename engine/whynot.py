@@ -146,21 +146,21 @@ class WhyNots:
         self, rule_id: str, firing: Firing, facts: dict[str, Fact], value: Any, label: str
     ) -> Shallow | None:
         """The first condition of the rule that failed, reading only what the rule tests."""
-        derived = _derived_facts(firing)
         for premise in self._premises[rule_id]:
             fact = facts.get(premise.fact)
-            candidates = [fact] if fact is not None else derived.get(premise.fact)
-            if candidates is None:
-                return WhyNot(value, label, rule_id, premise.absent), None
-            tests = premise.tests
-            if any(all(t.passes(c) for t in tests) for c in candidates):
-                continue
-            first = candidates[0]
-            test = next(t for t in tests if not t.passes(first))
-            actual = first.get(test.field)
-            text = test.failed.replace(HOLE, test.actual(actual))
-            failure = WhyNot(value, label, rule_id, text, test.where, actual, test.expected)
-            return failure, test.band
+            if fact is None:
+                candidates = _derived_facts(firing).get(premise.fact)
+                if candidates is None:
+                    return WhyNot(value, label, rule_id, premise.absent), None
+                if any(_passes(premise.tests, c) for c in candidates):
+                    continue
+                fact = candidates[0]
+            for test in premise.tests:  # the first test the (first) fact fails, if any
+                if not test.passes(fact):
+                    actual = fact.get(test.field)
+                    text = test.failed.replace(HOLE, test.actual(actual))
+                    failure = WhyNot(value, label, rule_id, text, test.where, actual, test.expected)
+                    return failure, test.band
         return None
 
     def _deeper(
@@ -240,6 +240,10 @@ def _derived_facts(firing: Firing) -> dict[str, list[Fact]]:
         for topic, value in firing.derived:
             found.setdefault(topic, []).append({"value": value})
     return found
+
+
+def _passes(tests: tuple[_Test, ...], fact: Fact) -> bool:
+    return all(test.passes(fact) for test in tests)
 
 
 def _read(values: dict[str, tuple[Any, ...]], facts: dict[str, Fact], source: Source) -> Any:

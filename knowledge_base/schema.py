@@ -7,6 +7,7 @@ changing a decision in the middle of a consultation.
 
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -74,10 +75,19 @@ class Topic(Strict):
     values: tuple[TopicValue, ...] = ()
 
     def value_ids(self) -> tuple[str, ...]:
-        return tuple(v.id for v in self.values)
+        return self._value_ids
 
     def value(self, value_id: str) -> TopicValue | None:
-        return next((v for v in self.values if v.id == value_id), None)
+        return self._by_id.get(value_id)
+
+    @functools.cached_property
+    def _value_ids(self) -> tuple[str, ...]:
+        """Asked for by every consultation's explanations and rankings: worked out once."""
+        return tuple(v.id for v in self.values)
+
+    @functools.cached_property
+    def _by_id(self) -> dict[str, TopicValue]:
+        return {v.id: v for v in self.values}
 
 
 class ParamRef(Strict):
