@@ -14,6 +14,7 @@ from engine.compiler import default_compiled
 from engine.core import Engine
 from engine.intake import parse_case
 from engine.result import Result
+from engine.runtime import tune_gc
 from knowledge_base.facts import Case
 
 if TYPE_CHECKING:
@@ -22,8 +23,11 @@ if TYPE_CHECKING:
 
 @functools.cache
 def default_engine() -> Engine:
-    """The engine for the rule base shipped in ``rules/`` and ``knowledge_base/``."""
-    return Engine(default_compiled())
+    """The engine for the rule base shipped in ``rules/`` and ``knowledge_base/``; loading it
+    also tunes the process's garbage collector for many consultations (``engine.runtime``)."""
+    engine = Engine(default_compiled())
+    tune_gc()
+    return engine
 
 
 def consult(

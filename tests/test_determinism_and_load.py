@@ -95,3 +95,13 @@ def test_every_customer_gets_exactly_one_value_per_grading_topic(data: dict[str,
     tiers = {"high": 3, "medium": 2, "low": 1}
     assert result.value("value_tier") in tiers
     assert result.ruleset_version == default_engine().version
+
+
+def test_loading_the_engine_tunes_the_collector_for_many_consultations() -> None:
+    import gc
+
+    from engine.runtime import YOUNG_THRESHOLD
+
+    default_engine()
+    assert gc.get_threshold()[0] == YOUNG_THRESHOLD
+    assert gc.get_freeze_count() > 50_000  # the loaded rule base is out of the collector's way
