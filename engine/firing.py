@@ -33,6 +33,8 @@ class Derived:
     seq: int
     score: float = 0.0
     computation: dict[str, Any] | None = None
+    seqs: list[int] = field(default_factory=list)
+    """The firing of each rule in ``rules``: the first concluded, the others confirmed."""
 
 
 @dataclass
@@ -47,27 +49,20 @@ class Firing:
     one_valued: dict[str, Derived] = field(default_factory=dict)
     fired: int = 0
     _computations: dict[tuple[str, Any], dict[str, Any]] = field(default_factory=dict)
-    _by_conclusion: dict[tuple[str, Any], list[TraceStep]] | None = None
     memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     """What explaining this consultation has already worked out (a step's sentence, the input
     behind a failed band): the "how" chains, the why-nots and the principal reasons ask for the
     same pieces many times over. Keys start with the asker's name and language."""
 
     def steps_concluding(self, topic: str, value: Any) -> list[TraceStep]:
-        """The firings that concluded or confirmed ``topic = value``, in order.
+        """The firings that concluded or confirmed ``topic = value``, in order."""
+        derived = self.derived.get((topic, value))
+        return [self.step(seq) for seq in dict.fromkeys(derived.seqs)] if derived else []
 
-        Explanations and advice ask this for most conclusions, so the trace is indexed once, on
-        the first question — after inference, when no step is added any more.
-        """
-        if self._by_conclusion is None:
-            index: dict[tuple[str, Any], list[TraceStep]] = {}
-            for step in self.steps:
-                for fact in (*step.asserted, *step.confirmed):
-                    found = index.setdefault((fact.topic, fact.value), [])
-                    if not found or found[-1] is not step:
-                        found.append(step)
-            self._by_conclusion = index
-        return self._by_conclusion.get((topic, value), [])
+    def step(self, seq: int) -> TraceStep:
+        """The recorded firing number ``seq`` (a traced consultation records every firing)."""
+        step = self.steps[seq - 1]
+        return step if step.seq == seq else next(s for s in self.steps if s.seq == seq)
 
     def fire(self, rule_id: str, matched: dict[str, dict[str, Any]]) -> list[AssertedFact]:
         """Run one firing; return the new conclusions the driver must assert into the engine.
@@ -124,10 +119,13 @@ class Firing:
         existing = self.derived.get(key)
         if existing is not None:
             existing.rules.append(plan.rule.id)
+            existing.seqs.append(seq)
             existing.score += conclude.weight
             return False
         computation = self._computations.pop(key, None) if conclude.formula else None
-        derived = Derived(fact.topic, fact.value, [plan.rule.id], seq, conclude.weight, computation)
+        derived = Derived(
+            fact.topic, fact.value, [plan.rule.id], seq, conclude.weight, computation, [seq]
+        )
         if conclude.one_valued:
             other = self.one_valued.get(fact.topic)
             if other is not None:

@@ -70,6 +70,25 @@ def cause_patterns(rule: Rule, kb: Knowledge) -> list[Pattern]:
     return list(rule.when) if only_derived and not thresholded else []
 
 
+class _Shapes:
+    """Each rule's weight and cause patterns, worked out once per rule base."""
+
+    def __init__(self, kb: Knowledge) -> None:
+        self.kb = kb
+        self._found: dict[str, tuple[float | None, list[Pattern]]] = {}
+
+    def of(self, rule: Rule) -> tuple[float | None, list[Pattern]]:
+        found = self._found.get(rule.id)
+        if found is None:
+            shape = rule_weight(rule, self.kb), cause_patterns(rule, self.kb)
+            found = self._found[rule.id] = shape
+        return found
+
+
+_SHAPES: dict[str, _Shapes] = {}
+"""By rule-base version: a process holds one or two rule bases at most."""
+
+
 class _Walk:
     """Collects the leaves under one conclusion; each (rule, fact) is visited once."""
 
@@ -78,6 +97,8 @@ class _Walk:
         self.explainer = explainer
         self.kb = firing.compiled.knowledge
         self.rules = firing.compiled.rules
+        version = firing.compiled.version
+        self.shapes = _SHAPES.get(version) or _SHAPES.setdefault(version, _Shapes(self.kb))
         self.leaves: dict[str, Reason] = {}
         self.seen: set[tuple[str, str, Any]] = set()
 
@@ -85,19 +106,16 @@ class _Walk:
         derived = self.firing.derived.get((topic, value))
         if derived is None:
             return
-        for rule_id in derived.rules:
+        for rule_id, seq in zip(derived.rules, derived.seqs, strict=True):
             if (rule_id, topic, value) not in self.seen:
                 self.seen.add((rule_id, topic, value))
-                self.firing_of(rule_id, topic, value, inherited)
+                self.firing_of(rule_id, seq, inherited)
 
-    def firing_of(self, rule_id: str, topic: str, value: Any, inherited: float) -> None:
+    def firing_of(self, rule_id: str, seq: int, inherited: float) -> None:
         rule = self.rules[rule_id]
-        step = _step(self.firing, rule_id, topic, value)
-        if step is None:
-            return
-        weight = rule_weight(rule, self.kb)
+        step = self.firing.step(seq)
+        weight, causes = self.shapes.of(rule)
         score = inherited if weight is None else weight
-        causes = cause_patterns(rule, self.kb)
         if not causes:
             self.leaf(rule, step, score)
         values = {m.alias: m.values for m in step.matched}
@@ -126,10 +144,6 @@ class _Walk:
             self.leaves[rule.id] = reason
 
 
-def _step(firing: Firing, rule_id: str, topic: str, value: Any) -> TraceStep | None:
-    return next((s for s in firing.steps_concluding(topic, value) if s.rule == rule_id), None)
-
-
 def principal_reasons(
     firing: Firing, explainer: Explainer, topic: str, value: Any, limit: int = MAX_REASONS
 ) -> list[Reason]:
@@ -138,6 +152,8 @@ def principal_reasons(
     Reasons that quote the same input values (two rules noticing the same missing figure) are
     kept once, with the larger weight; reasons of weight 0 are dropped.
     """
+    if not firing.trace:
+        return []  # reasons quote the recorded firings
     walk = _Walk(firing, explainer)
     walk.conclusion(topic, value, 0.0)
     ranked = sorted(walk.leaves.values(), key=lambda r: -r.score)
