@@ -108,7 +108,8 @@ class Explainer:
             rid: [[(p.requirement, p.label, p.actual) for p in ps] for ps in tests]
             for rid, tests in self._tests.items()
         }
-        return WhyNots(tuple(self._rules.values()), self.kb, self.lang, requirements, self._cached)
+        rules = tuple(self._rules.values())
+        return WhyNots(rules, self.kb, self.lang, requirements, self._cached, self._cache.get)
 
     def why_not(self, firing: Firing, derived: Derived, facts: dict[str, Fact]) -> list[WhyNot]:
         """For each other value of a graded topic, every rule that concludes it and what
@@ -227,9 +228,10 @@ class Explainer:
 
     def presentation(self, topic_id: str, value: Any) -> tuple[str, str, bool, dict[str, Any]]:
         """Label, topic label, whether intermediate, catalogue details: fixed per value."""
-        shown: tuple[str, str, bool, dict[str, Any]] = self._cached(
-            ("show", topic_id, value), lambda: self._presentation(topic_id, value)
-        )
+        key = ("show", topic_id, value)
+        shown: tuple[str, str, bool, dict[str, Any]] | None = self._cache.get(key)
+        if shown is None:  # the cache's own bound applies when filling it
+            shown = self._cached(key, lambda: self._presentation(topic_id, value))
         return shown
 
     def _presentation(self, topic_id: str, value: Any) -> tuple[str, str, bool, dict[str, Any]]:

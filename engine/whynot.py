@@ -68,10 +68,12 @@ class WhyNots:
         lang: str,
         requirements: dict[str, list[list[tuple[str, str, Callable[[Any], str]]]]],
         cached: Callable[[tuple[Any, ...], Callable[[], Any]], Any],
+        peek: Callable[[tuple[Any, ...]], Any],
     ) -> None:
         """``requirements``: per rule, per pattern, per test (what it requires, the tested
-        field's label, how to show its actual value) — the explainer's texts, shared."""
-        self.kb, self.lang, self._cached = kb, lang, cached
+        field's label, how to show its actual value) — the explainer's texts, shared;
+        ``cached``/``peek`` fill and read the explainer's bounded cache."""
+        self.kb, self.lang, self._cached, self._peek = kb, lang, cached, peek
         self.producers: dict[tuple[str, Any], list[Rule]] = {}
         for rule in rules:
             for conclude in rule.then:
@@ -119,9 +121,11 @@ class WhyNots:
         if derived.topic not in self._graded:
             return []
         values = topic_values(firing)
-        seen = tuple(_read(values, facts, source) for source in self._inputs[derived.topic])
+        seen = tuple([_read(values, facts, source) for source in self._inputs[derived.topic]])
         key = ("why_not", derived.topic, derived.value, *seen)
-        found: list[Shallow] = self._cached(key, lambda: self._shallow_all(firing, derived, facts))
+        found: list[Shallow] | None = self._peek(key)
+        if found is None:
+            found = self._cached(key, lambda: self._shallow_all(firing, derived, facts))
         return [
             failure if band is None else self._deeper(failure, band, firing, facts, 0)
             for failure, band in found
