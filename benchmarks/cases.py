@@ -24,10 +24,14 @@ from knowledge_base.facts import SECTIONS, Case
 def _bounds(info: FieldInfo) -> tuple[float, float]:
     low, high = 0.0, 1000.0
     for meta in info.metadata:
-        if isinstance(meta, annotated_types.Ge | annotated_types.Gt):
-            low = float(meta.ge if isinstance(meta, annotated_types.Ge) else meta.gt)
-        if isinstance(meta, annotated_types.Le | annotated_types.Lt):
-            high = float(meta.le if isinstance(meta, annotated_types.Le) else meta.lt)
+        if isinstance(meta, annotated_types.Ge):
+            low = float(meta.ge)  # type: ignore[arg-type]  # the models bound with numbers
+        elif isinstance(meta, annotated_types.Gt):
+            low = float(meta.gt)  # type: ignore[arg-type]
+        if isinstance(meta, annotated_types.Le):
+            high = float(meta.le)  # type: ignore[arg-type]
+        elif isinstance(meta, annotated_types.Lt):
+            high = float(meta.lt)  # type: ignore[arg-type]
     return low, high
 
 
