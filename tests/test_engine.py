@@ -277,3 +277,43 @@ def test_the_explanations_checks_agree_with_the_engine_on_every_rule() -> None:
         for rule in rules:
             blocked = explainer._why_nots._shallow(rule.id, firing, by_type, None, "")
             assert (blocked is None) == (rule.id in fired), (rule.id, blocked, case)
+
+
+def test_sentences_of_computed_numbers_quote_each_consultations_own_number() -> None:
+    """A formula rule's sentence frame is cached per rule with a hole for the number: the hole
+    must be filled with this consultation's result, never a previous one's."""
+    from engine.labels import number
+
+    engine = default_engine()
+    quoted: set[tuple[str, Any]] = set()
+    for lang in ("en", "zh"):
+        for case in generate_cases(40, seed=3):
+            result = engine.consult(case, lang=lang, what_if=False)
+            first_concluded = {s.rule: s.asserted[0].topic for s in result.trace if s.asserted}
+            for found in result.conclusions:
+                # a computed number that its rule concludes first (the sentence ends with it)
+                if "formula" in found.details and first_concluded[found.rules[0]] == found.topic:
+                    own = found.how[-1]
+                    assert own.rule == found.rules[0]
+                    assert own.text.endswith(f"= {number(found.value)}"), (found.topic, own.text)
+                    quoted.add((found.topic, found.value))
+    assert len({value for _, value in quoted}) > 20  # many different numbers, not one repeated
+
+
+def test_one_consultations_explanations_share_each_steps_sentence() -> None:
+    """The "how" chains and the principal reasons quote the same firing with the same text."""
+    engine = default_engine()
+    checked = 0
+    for case in generate_cases(60, seed=8):
+        result = engine.consult(case, what_if=False)
+        decision = result.conclusion("credit_decision")
+        if decision is None or not decision.details.get("reasons"):
+            continue
+        texts: dict[str, set[str]] = {}
+        for conclusion in result.conclusions:
+            for step in conclusion.how:
+                texts.setdefault(step.rule, set()).add(step.text)
+        for reason in decision.details["reasons"]:
+            assert reason["text"] in texts[reason["rule"]]
+            checked += 1
+    assert checked > 20
