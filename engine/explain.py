@@ -19,6 +19,7 @@ from engine.firing import Derived, Firing
 from engine.intake import Fact
 from engine.labels import field_label, topic_value_label, value_label
 from engine.result import HowStep, WhyNot
+from engine.textcache import TextCache
 from engine.trace import AssertedFact, TraceStep
 from engine.whynot import WhyNots
 from knowledge_base import Knowledge
@@ -98,7 +99,7 @@ class Explainer:
         self._parts = {rid: [p for ps in tests for p in ps] for rid, tests in self._tests.items()}
         self._fixed_text = {rid: not any(p.dynamic for p in ps) for rid, ps in self._parts.items()}
         self._frames: dict[tuple[str, str, str], Frame] = {}
-        self._cache: dict[tuple[Any, ...], Any] = {}
+        self._cache = TextCache()
         self._fixed_links: dict[tuple[str, str, str], HowStep] = {}
 
     @functools.cached_property
@@ -109,21 +110,12 @@ class Explainer:
             for rid, tests in self._tests.items()
         }
         rules = tuple(self._rules.values())
-        return WhyNots(rules, self.kb, self.lang, requirements, self._cached, self._cache.get)
+        return WhyNots(rules, self.kb, self.lang, requirements, self._cache)
 
     def why_not(self, firing: Firing, derived: Derived, facts: dict[str, Fact]) -> list[WhyNot]:
         """For each other value of a graded topic, every rule that concludes it and what
         blocked it (``engine.whynot``)."""
         return self._why_nots.of(firing, derived, facts)
-
-    def _cached(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
-        """Texts depend only on the values they show: many consultations share them."""
-        found = self._cache.get(key)
-        if found is None:
-            if len(self._cache) > CACHE_SIZE:
-                self._cache.clear()
-            found = self._cache[key] = make()
-        return found
 
     def link(self, firing: Firing, step: TraceStep) -> HowStep:
         """The step as a link of a chain; the chains and the principal reasons share it."""
@@ -168,16 +160,14 @@ class Explainer:
     def _framed(self, rule_id: str, first: AssertedFact | None) -> Frame:
         """The frame of a rule's sentence; built once per rule and concluded category, or
         per rule and topic for a computed number (its label is put in afterwards)."""
-        if first is None or isinstance(first.value, str):
-            key = (rule_id, first.topic if first else "", first.value if first else "")
-            frame = self._frames.get(key)
-            if frame is None:  # at most one per rule conclusion: bounded by the rule base
-                frame = self._frames[key] = self._frame(rule_id, first)
-            return frame
-        key = (rule_id, first.topic, NUMBER)
+        computed = first is not None and not isinstance(first.value, str)
+        shown = AssertedFact(first.topic, NUMBER) if first is not None and computed else first
+        key = (rule_id, shown.topic, shown.value) if shown is not None else (rule_id, "", "")
         frame = self._frames.get(key)
-        if frame is None:
-            frame = self._frames[key] = self._frame(rule_id, AssertedFact(first.topic, NUMBER))
+        if frame is None:  # at most one per rule conclusion: bounded by the rule base
+            frame = self._frames[key] = self._frame(rule_id, shown)
+        if first is None or not computed:
+            return frame
         label = topic_value_label(first.topic, first.value, self.kb, self.lang)
         prefix, suffix, fixed = frame
         return prefix.replace(NUMBER, label), suffix.replace(NUMBER, label), fixed
@@ -230,8 +220,8 @@ class Explainer:
         """Label, topic label, whether intermediate, catalogue details: fixed per value."""
         key = ("show", topic_id, value)
         shown: tuple[str, str, bool, dict[str, Any]] | None = self._cache.get(key)
-        if shown is None:  # the cache's own bound applies when filling it
-            shown = self._cached(key, lambda: self._presentation(topic_id, value))
+        if shown is None:
+            shown = self._cache.put(key, self._presentation(topic_id, value))
         return shown
 
     def _presentation(self, topic_id: str, value: Any) -> tuple[str, str, bool, dict[str, Any]]:
@@ -251,9 +241,6 @@ class Explainer:
 
 NUMBER = "\x01"
 """Stands for a computed number in a cached sentence frame until the number is put in."""
-
-CACHE_SIZE = 20_000
-"""Cached texts per language and rule base before the cache starts afresh (bounded memory)."""
 
 
 def step_sentence(rule: Rule, step: TraceStep, kb: Knowledge, lang: str) -> str:

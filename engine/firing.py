@@ -30,11 +30,15 @@ class Derived:
     topic: str
     value: Any
     rules: list[str]
-    seq: int
+    seqs: list[int]
+    """The firing of each rule in ``rules``: the first concluded, the others confirmed."""
     score: float = 0.0
     computation: dict[str, Any] | None = None
-    seqs: list[int] = field(default_factory=list)
-    """The firing of each rule in ``rules``: the first concluded, the others confirmed."""
+
+    @property
+    def seq(self) -> int:
+        """The firing that first reached the conclusion."""
+        return self.seqs[0]
 
 
 @dataclass
@@ -124,7 +128,7 @@ class Firing:
             return False
         computation = self._computations.pop(key, None) if conclude.formula else None
         derived = Derived(
-            fact.topic, fact.value, [plan.rule.id], seq, conclude.weight, computation, [seq]
+            fact.topic, fact.value, [plan.rule.id], [seq], conclude.weight, computation
         )
         if conclude.one_valued:
             other = self.one_valued.get(fact.topic)

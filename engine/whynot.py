@@ -21,6 +21,7 @@ from engine.firing import Derived, Firing
 from engine.intake import Fact
 from engine.labels import field_label, topic_value_label
 from engine.result import WhyNot
+from engine.textcache import TextCache
 from knowledge_base import Knowledge
 from rules import Rule
 from rules.schema import Pattern, Test
@@ -67,13 +68,12 @@ class WhyNots:
         kb: Knowledge,
         lang: str,
         requirements: dict[str, list[list[tuple[str, str, Callable[[Any], str]]]]],
-        cached: Callable[[tuple[Any, ...], Callable[[], Any]], Any],
-        peek: Callable[[tuple[Any, ...]], Any],
+        cache: TextCache,
     ) -> None:
         """``requirements``: per rule, per pattern, per test (what it requires, the tested
-        field's label, how to show its actual value) — the explainer's texts, shared;
-        ``cached``/``peek`` fill and read the explainer's bounded cache."""
-        self.kb, self.lang, self._cached, self._peek = kb, lang, cached, peek
+        field's label, how to show its actual value) — the explainer's texts, shared, as is
+        its bounded cache."""
+        self.kb, self.lang, self._cache = kb, lang, cache
         self.producers: dict[tuple[str, Any], list[Rule]] = {}
         for rule in rules:
             for conclude in rule.then:
@@ -123,9 +123,9 @@ class WhyNots:
         values = topic_values(firing)
         seen = tuple([_read(values, facts, source) for source in self._inputs[derived.topic]])
         key = ("why_not", derived.topic, derived.value, *seen)
-        found: list[Shallow] | None = self._peek(key)
+        found: list[Shallow] | None = self._cache.get(key)
         if found is None:
-            found = self._cached(key, lambda: self._shallow_all(firing, derived, facts))
+            found = self._cache.put(key, self._shallow_all(firing, derived, facts))
         return [
             failure if band is None else self._deeper(failure, band, firing, facts, 0)
             for failure, band in found

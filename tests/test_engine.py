@@ -317,3 +317,13 @@ def test_one_consultations_explanations_share_each_steps_sentence() -> None:
             assert reason["text"] in texts[reason["rule"]]
             checked += 1
     assert checked > 20
+
+
+def test_the_explanation_cache_starts_afresh_past_its_bound() -> None:
+    from engine.textcache import TextCache
+
+    cache = TextCache(size=2)
+    assert cache.put(("a",), []) == [] and cache.get(("a",)) == []  # empty results are kept
+    cache.put(("b",), "B")
+    cache.put(("c",), "C")  # the third entry: the cache is cleared first
+    assert (cache.get(("a",)), cache.get(("b",)), cache.get(("c",))) == (None, None, "C")

@@ -1,0 +1,29 @@
+"""A bounded cache for explanation texts shared between consultations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+CACHE_SIZE = 20_000
+"""Cached texts per language and rule base before the cache starts afresh (bounded memory)."""
+
+
+class TextCache:
+    """Texts that depend only on the values they show: many consultations share them.
+
+    ``get`` then ``put`` rather than one call taking a factory: the lookup runs for most
+    conclusions of every consultation, and a closure per lookup costs more than the lookup.
+    """
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self._found: dict[tuple[Any, ...], Any] = {}
+
+    def get(self, key: tuple[Any, ...]) -> Any:
+        return self._found.get(key)
+
+    def put(self, key: tuple[Any, ...], value: Any) -> Any:
+        if len(self._found) >= self.size:
+            self._found.clear()
+        self._found[key] = value
+        return value
