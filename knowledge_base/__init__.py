@@ -80,10 +80,16 @@ class Knowledge:
         )
 
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML was built with it: the same documents, parsed about ten
+times faster (loading the rule base is most of a process's start, and every batch worker and
+test process pays it)."""
+
+
 def read_yaml(path: Path) -> Any:
     """Parse one YAML file, turning syntax errors into a KnowledgeBaseError naming the file."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise KnowledgeBaseError(str(path), f"cannot read: {exc}") from exc
 
