@@ -10,12 +10,12 @@ uninterrupted run's. Bad rows never stop the run: each problem goes to the error
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import itertools
 import json
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -124,10 +124,16 @@ class Recording:
     role: str
 
 
-@functools.cache
+_STORES: dict[int, AuditStore] = {}
+
+
 def _store() -> AuditStore:
-    """One audit store per worker process, from the same settings as the parent's."""
-    return AuditStore.from_settings(load_settings())
+    """One audit store per process, from the same settings as the parent's. Keyed by process:
+    a forked worker must open its own connection, never use (or close) its parent's."""
+    pid = os.getpid()
+    if pid not in _STORES:
+        _STORES[pid] = AuditStore.from_settings(load_settings())
+    return _STORES[pid]
 
 
 def _record(
@@ -204,7 +210,15 @@ def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 def _warm() -> None:
-    default_engine()
+    default_engine()  # already loaded in a forked worker: the parent's copy
+
+
+def _start_method() -> str:
+    """Fork when this process runs no other thread: the workers inherit the parent's loaded
+    rule base (about 1.5 s per process otherwise, which a short run would notice). A process
+    with threads (the web front end) spawns: forking it could copy a lock some thread holds."""
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    return "fork" if forkable and threading.active_count() == 1 else "spawn"
 
 
 def _load_checkpoint(options: BatchOptions, key: str) -> Checkpoint:
@@ -281,7 +295,8 @@ class WorkerPool:
     def __init__(self, workers: int) -> None:
         self._pool: Any = None
         if workers > 1:
-            context = multiprocessing.get_context("spawn")
+            default_engine()  # loaded before forking, so that every worker shares it
+            context = multiprocessing.get_context(_start_method())
             self._pool = context.Pool(workers, initializer=_warm)
 
     def windows(self, windows: Iterator[list[Job]]) -> Iterator[list[list[Outcome]]]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -16,8 +18,9 @@ import pytest
 
 from benchmarks.cases import generate_cases
 from engine.audit.store import AuditStore
-from engine.batch import input_columns
+from engine.batch import input_columns, runner
 from engine.batch.mapping import OUTPUT_HEADER, case_to_row
+from engine.batch.runner import _start_method
 from tests.conftest import REPO, run_cli
 
 BAD_ROWS = {6: ("customer.annual_purchases", "lots"), 9: ("customer.nature", "martian")}
@@ -214,3 +217,28 @@ def test_columns_are_documented() -> None:
 def test_missing_input_is_a_usage_error(tmp_path: Path) -> None:
     done = batch(str(tmp_path / "none.csv"), "--out", str(tmp_path / "o.csv"))
     assert done.returncode == 2 and "input" in done.stderr
+
+
+def test_workers_fork_from_a_single_threaded_process_and_spawn_from_a_threaded_one() -> None:
+    assert _start_method() == "fork"  # the CLI: workers inherit the loaded rule base
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert _start_method() == "spawn"  # e.g. the web front end's server threads
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _own_store(parent: int) -> bool:
+    return runner._store() is not runner._STORES[parent]
+
+
+def test_a_forked_worker_opens_its_own_audit_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SALES_EXPERT_DATA_DIR", str(tmp_path))
+    runner._store()  # the parent's connection exists before the fork
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(_own_store, (os.getpid(),)) is True
