@@ -10,6 +10,7 @@ so their cost is the engine's cost.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,15 +38,17 @@ class TestText:
 
     alias: str
     field: str
-    seen: str  # format string with {actual}, or a finished text
+    seen: str  # the finished text, or the text before the actual value when it has one
     requirement: str  # what the test requires, without the actual value
     label: str
     actual: Formatter
+    after: str | None = None
+    """The text after the actual value; None when the text quotes no value of the case."""
 
-    @functools.cached_property
+    @property
     def dynamic(self) -> bool:
         """Whether the text quotes the case's actual value."""
-        return "{actual}" in self.seen
+        return self.after is not None
 
 
 def _test_text(test: Test, pattern: Pattern, kb: Knowledge, lang: str) -> TestText:
@@ -73,14 +76,8 @@ def _test_text(test: Test, pattern: Pattern, kb: Knowledge, lang: str) -> TestTe
         need = kb.text(
             "explain.need_param", lang, label=label, op=op, param=test.param, threshold=threshold
         )
-        return TestText(
-            pattern.name,
-            test.field,
-            seen.replace("{", "{{").replace("}", "}}").replace("\x00", "{actual}"),
-            need,
-            label,
-            actual,
-        )
+        before, _, after = seen.partition("\x00")
+        return TestText(pattern.name, test.field, before, need, label, actual, after)
     wanted = value_label(fact, test.field, expected(test, kb), kb, lang)
     text = kb.text("explain.test_value", lang, label=label, op=op, expected=wanted)
     return TestText(pattern.name, test.field, text, text, label, actual)
@@ -119,14 +116,15 @@ class Explainer:
 
     def link(self, firing: Firing, step: TraceStep) -> HowStep:
         """The step as a link of a chain; the chains and the principal reasons share it."""
-        return self._links(firing)[step.seq]
+        return self._links(firing)[step.seq - 1]
 
-    def _links(self, firing: Firing) -> dict[int, HowStep]:
-        """Every step of the consultation as a link, by seq: worked out once."""
+    def _links(self, firing: Firing) -> list[HowStep]:
+        """Every step of the consultation as a link, in order (a traced consultation records
+        every firing, so step ``seq`` is at ``seq - 1``): worked out once."""
         key = ("links", self.lang)
-        found: dict[int, HowStep] | None = firing.memo.get(key)
+        found: list[HowStep] | None = firing.memo.get(key)
         if found is None:
-            found = firing.memo[key] = {step.seq: self.how_step(step) for step in firing.steps}
+            found = firing.memo[key] = list(map(self.how_step, firing.steps))
         return found
 
     def how_step(self, step: TraceStep) -> HowStep:
@@ -150,9 +148,9 @@ class Explainer:
             return prefix + fixed + suffix
         values = {m.alias: m.values for m in step.matched}
         texts = [
-            p.seen.format(actual=p.actual(values.get(p.alias, {}).get(p.field)))
-            if p.dynamic
-            else p.seen
+            p.seen
+            if p.after is None
+            else p.seen + p.actual(values.get(p.alias, _NONE).get(p.field)) + p.after
             for p in self._parts[step.rule]
         ]
         return prefix + self._and.join(texts) + suffix
@@ -198,22 +196,28 @@ class Explainer:
 
     def how_chains(self, firing: Firing) -> dict[int, list[HowStep]]:
         """For every conclusion (by the seq of the firing that first reached it), the chain of
-        firings from input facts to it."""
-        by_concluded = {(d.topic, d.value): d.seq for d in firing.derived.values()}
-        chains: dict[int, dict[int, None]] = {}  # ordered sets: each firing once, first place
-        for step in firing.steps:  # parents always fire before their children
-            seqs: dict[int, None] = {}
+        firings from input facts to it: its parents' chains, then itself, each firing once in
+        the place it first appears."""
+        # positions in the trace (seq - 1) throughout, as the links are
+        derived = firing.derived
+        chains: list[tuple[int, ...]] = []
+        for at, step in enumerate(firing.steps):  # parents always fire before their children
+            parents = []
             for matched in step.matched:
-                parent = by_concluded.get((matched.fact, matched.values.get("value")))
+                parent = derived.get((matched.fact, matched.values.get("value")))
                 if parent is not None:
-                    seqs.update(chains[parent])
-            seqs[step.seq] = None
-            chains[step.seq] = seqs
+                    parents.append(chains[parent.seq - 1])
+            if not parents:
+                chains.append((at,))
+            elif len(parents) == 1:  # most steps: nothing to de-duplicate
+                chains.append((*parents[0], at))
+            else:
+                chains.append(tuple(dict.fromkeys(itertools.chain(*parents, (at,)))))
         links = self._links(firing)
         return {
-            d.seq: [links[s] for s in chains[d.seq]]
+            d.seq: [links[at] for at in chains[d.seq - 1]]
             for d in firing.derived.values()
-            if d.seq in chains
+            if d.seq <= len(chains)
         }
 
     def presentation(self, topic_id: str, value: Any) -> tuple[str, str, bool, dict[str, Any]]:
@@ -238,6 +242,8 @@ class Explainer:
         label = topic_value_label(topic_id, value, kb, lang)
         return label, topic.label.get(lang), topic.intermediate, details
 
+
+_NONE: dict[str, Any] = {}
 
 NUMBER = "\x01"
 """Stands for a computed number in a cached sentence frame until the number is put in."""

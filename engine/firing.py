@@ -32,13 +32,10 @@ class Derived:
     rules: list[str]
     seqs: list[int]
     """The firing of each rule in ``rules``: the first concluded, the others confirmed."""
+    seq: int
+    """The firing that first reached the conclusion (``seqs[0]``, read very often)."""
     score: float = 0.0
     computation: dict[str, Any] | None = None
-
-    @property
-    def seq(self) -> int:
-        """The firing that first reached the conclusion."""
-        return self.seqs[0]
 
 
 @dataclass
@@ -128,7 +125,7 @@ class Firing:
             return False
         computation = self._computations.pop(key, None) if conclude.formula else None
         derived = Derived(
-            fact.topic, fact.value, [plan.rule.id], [seq], conclude.weight, computation
+            fact.topic, fact.value, [plan.rule.id], [seq], seq, conclude.weight, computation
         )
         if conclude.one_valued:
             other = self.one_valued.get(fact.topic)
@@ -146,7 +143,11 @@ def _matched(plan: RulePlan, matched: dict[str, dict[str, Any]]) -> list[Matched
     out = []
     for alias, fact_type, names in plan.reads:
         fact = matched.get(alias, _EMPTY)
-        out.append(MatchedFact(alias, fact_type, {n: fact.get(n) for n in names}))
+        if len(names) == 1:  # most patterns read one attribute: skip the comprehension
+            values = {names[0]: fact.get(names[0])}
+        else:
+            values = {n: fact.get(n) for n in names}
+        out.append(MatchedFact(alias, fact_type, values))
     return out
 
 

@@ -10,15 +10,20 @@ from pydantic import BaseModel, ConfigDict
 from engine.trace import TraceStep
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class HowStep:
-    """One link of the chain from input facts to a conclusion, as a sentence."""
+    """One link of the chain from input facts to a conclusion, as a sentence.
+
+    Like ``WhyNot``, made tens of times per consultation, so not frozen (a frozen dataclass
+    takes about three times as long to construct); links and why-nots that do not depend on
+    the case are shared between consultations, and nothing changes one once made.
+    """
 
     rule: str
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class WhyNot:
     """Why an alternative value was not concluded: the rule that would have, what failed."""
 

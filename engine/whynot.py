@@ -153,7 +153,7 @@ class WhyNots:
         for premise in self._premises[rule_id]:
             fact = facts.get(premise.fact)
             if fact is None:
-                candidates = _derived_facts(firing).get(premise.fact)
+                candidates = _derived_facts(firing, premise.fact)
                 if candidates is None:
                     return WhyNot(value, label, rule_id, premise.absent), None
                 if any(_passes(premise.tests, c) for c in candidates):
@@ -232,18 +232,21 @@ def topic_values(firing: Firing) -> dict[str, tuple[Any, ...]]:
     if found is None:
         found = firing.memo[("topic_values",)] = {}
         for topic, value in firing.derived:
-            found[topic] = (*found.get(topic, ()), value)
+            prior = found.get(topic)
+            found[topic] = (value,) if prior is None else (*prior, value)
     return found
 
 
-def _derived_facts(firing: Firing) -> dict[str, list[Fact]]:
-    """The concluded topics as the facts a pattern would have matched."""
-    found: dict[str, list[Fact]] | None = firing.memo.get(("derived_facts",))
-    if found is None:
-        found = firing.memo[("derived_facts",)] = {}
-        for topic, value in firing.derived:
-            found.setdefault(topic, []).append({"value": value})
-    return found
+def _derived_facts(firing: Firing, topic: str) -> list[Fact] | None:
+    """A concluded topic's values as the facts a pattern would have matched; None if the
+    topic has no value. Made on demand: a why-not reads only a few topics."""
+    made: dict[str, list[Fact] | None] | None = firing.memo.get(("derived_facts",))
+    if made is None:
+        made = firing.memo[("derived_facts",)] = {}
+    if topic not in made:
+        values = topic_values(firing).get(topic)
+        made[topic] = None if values is None else [{"value": v} for v in values]
+    return made[topic]
 
 
 def _passes(tests: tuple[_Test, ...], fact: Fact) -> bool:
