@@ -96,7 +96,8 @@ class Explainer:
         self._parts = {rid: [p for ps in tests for p in ps] for rid, tests in self._tests.items()}
         self._fixed_text = {rid: not any(p.dynamic for p in ps) for rid, ps in self._parts.items()}
         self._frames: dict[tuple[str, str, str], Frame] = {}
-        self._cache = TextCache()
+        self.cache = TextCache()
+        """Texts that depend only on what they show, shared by consultations (bounded)."""
         self._fixed_links: dict[tuple[str, str, str], HowStep] = {}
 
     @functools.cached_property
@@ -107,7 +108,7 @@ class Explainer:
             for rid, tests in self._tests.items()
         }
         rules = tuple(self._rules.values())
-        return WhyNots(rules, self.kb, self.lang, requirements, self._cache)
+        return WhyNots(rules, self.kb, self.lang, requirements, self.cache)
 
     def why_not(self, firing: Firing, derived: Derived, facts: dict[str, Fact]) -> list[WhyNot]:
         """For each other value of a graded topic, every rule that concludes it and what
@@ -223,9 +224,9 @@ class Explainer:
     def presentation(self, topic_id: str, value: Any) -> tuple[str, str, bool, dict[str, Any]]:
         """Label, topic label, whether intermediate, catalogue details: fixed per value."""
         key = ("show", topic_id, value)
-        shown: tuple[str, str, bool, dict[str, Any]] | None = self._cache.get(key)
+        shown: tuple[str, str, bool, dict[str, Any]] | None = self.cache.get(key)
         if shown is None:
-            shown = self._cache.put(key, self._presentation(topic_id, value))
+            shown = self.cache.put(key, self._presentation(topic_id, value))
         return shown
 
     def _presentation(self, topic_id: str, value: Any) -> tuple[str, str, bool, dict[str, Any]]:

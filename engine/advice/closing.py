@@ -16,8 +16,9 @@ weights of the rules that concluded it (``engine.firing``). This module only pre
 
 from __future__ import annotations
 
+from engine.advice.evidence import evidence_lines
 from engine.core import Context
-from engine.labels import number, topic_value_label
+from engine.labels import topic_value_label
 from engine.result import Conclusion, Result
 
 ADVICE = ("closing_technique", "objection_response", "next_action", "recommended_channel", "avoid")
@@ -25,24 +26,6 @@ ADVICE = ("closing_technique", "objection_response", "next_action", "recommended
 RANKED = frozenset({"closing_technique", "next_action"})
 CONDITIONS = "credit_condition"
 ON_CONDITIONS = frozenset({"conditional_terms", "price_conditional_terms"})
-
-
-def _evidence(context: Context, conclusion: Conclusion) -> list[str]:
-    """One line per supporting rule: id, title and the points its weight added."""
-    compiled, lang = context.engine.compiled, context.lang
-    kb = compiled.knowledge
-    lines = []
-    for rule_id in conclusion.rules:
-        weight = sum(
-            c.weight
-            for c in compiled.plans[rule_id].concludes
-            if c.topic == conclusion.topic and c.value == conclusion.value
-        )
-        title = compiled.rules[rule_id].title.get(lang)
-        lines.append(
-            kb.text("closing.evidence", lang, rule=rule_id, title=title, points=number(weight))
-        )
-    return lines
 
 
 def ranked(context: Context, conclusions: list[Conclusion], topic: str) -> list[Conclusion]:
@@ -68,7 +51,7 @@ def enrich(context: Context, result: Result) -> None:
     for topic in ADVICE:
         for rank, conclusion in enumerate(ranked(context, advice, topic), 1):
             if topic in RANKED:
-                evidence = _evidence(context, conclusion)
+                evidence = evidence_lines(context, conclusion, "closing.evidence")
                 conclusion.details = {"rank": rank, **conclusion.details, "evidence": evidence}
             if conclusion.value in ON_CONDITIONS and conditions:
                 conclusion.details["credit_conditions"] = conditions

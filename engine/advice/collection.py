@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.advice.evidence import evidence_lines, rationales, rule_points
 from engine.core import Context
 from engine.labels import number, topic_value_label
 from engine.result import Conclusion, Result
@@ -54,11 +55,6 @@ WHY = frozenset(
 SIGNALS = ("collection", "signals")
 
 
-def _points(context: Context, rule_id: str, topic: str, value: Any) -> float:
-    plan = context.engine.compiled.plans[rule_id]
-    return sum(c.weight for c in plan.concludes if c.topic == topic and c.value == value)
-
-
 def signal_evidence(context: Context, conclusion: Conclusion) -> list[dict[str, Any]]:
     """Each signal behind a debtor type: id, label, the rule and the points it added."""
     compiled, lang = context.engine.compiled, context.lang
@@ -67,7 +63,7 @@ def signal_evidence(context: Context, conclusion: Conclusion) -> list[dict[str, 
     found = []
     for step in context.firing.steps_concluding(conclusion.topic, conclusion.value):
         rule = compiled.rules[step.rule]
-        points = _points(context, step.rule, conclusion.topic, conclusion.value)
+        points = rule_points(context, step.rule, conclusion.topic, conclusion.value)
         for pattern in rule.when:
             for test in pattern.tests:
                 if (pattern.fact, test.field) != SIGNALS or test.op != "contains":
@@ -154,33 +150,13 @@ def order_strategies(
     return ordered
 
 
-def _evidence(context: Context, conclusion: Conclusion) -> list[str]:
-    """One line per supporting rule: id, title and the points its weight added."""
-    compiled, lang = context.engine.compiled, context.lang
-    return [
-        compiled.knowledge.text(
-            "collection.evidence",
-            lang,
-            rule=rule_id,
-            title=compiled.rules[rule_id].title.get(lang),
-            points=number(_points(context, rule_id, conclusion.topic, conclusion.value)),
-        )
-        for rule_id in conclusion.rules
-    ]
-
-
-def _why(context: Context, conclusion: Conclusion) -> list[str]:
-    rules = context.engine.compiled.rules
-    return [rules[rule_id].rationale.get(context.lang) for rule_id in conclusion.rules]
-
-
 def present(context: Context, advice: list[Conclusion], topic: str) -> list[Conclusion]:
     """One advice topic's conclusions, ordered and with their details."""
     values = context.engine.compiled.knowledge.topics[topic].value_ids()
     if topic in RANKED:
         ordered = _by_score(context, advice, topic)
         for rank, conclusion in enumerate(ordered, 1):
-            evidence = _evidence(context, conclusion)
+            evidence = evidence_lines(context, conclusion, "collection.evidence")
             conclusion.details = {"rank": rank, **conclusion.details, "evidence": evidence}
     else:
         ordered = _by_catalogue(context, advice, topic)
@@ -189,7 +165,7 @@ def present(context: Context, advice: list[Conclusion], topic: str) -> list[Conc
             severity = values.index(str(conclusion.value)) + 1
             conclusion.details = {"severity": severity, **conclusion.details}
         if topic in WHY:
-            conclusion.details["why"] = _why(context, conclusion)
+            conclusion.details["why"] = rationales(context, conclusion)
     return ordered
 
 
