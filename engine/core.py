@@ -104,7 +104,7 @@ class Engine:
 
 def assemble(explainer: Explainer, firing: Firing, facts: dict[str, Fact]) -> Result:
     """Conclusions in the order they were first reached, explained; the trace as recorded."""
-    chains = explainer.how_chains(firing)
+    chains, graded = explainer.how_chains(firing), explainer.graded
     conclusions = []
     for derived in firing.derived.values():
         label, topic_label, intermediate, fixed = explainer.presentation(
@@ -125,7 +125,7 @@ def assemble(explainer: Explainer, firing: Firing, facts: dict[str, Fact]) -> Re
                 details,
                 list(derived.rules),
                 chains[derived.seq],
-                explainer.why_not(firing, derived, facts),
+                explainer.why_not(firing, derived, facts) if derived.topic in graded else [],
             )
         )
     return Result.model_construct(

@@ -22,7 +22,7 @@ from engine.labels import field_label, topic_value_label, value_label
 from engine.result import HowStep, WhyNot
 from engine.textcache import TextCache
 from engine.trace import AssertedFact, TraceStep
-from engine.whynot import WhyNots
+from engine.whynot import WhyNots, graded_topics
 from knowledge_base import Knowledge
 from rules import Rule
 from rules.schema import Pattern, Test
@@ -96,6 +96,8 @@ class Explainer:
         self._parts = {rid: [p for ps in tests for p in ps] for rid, tests in self._tests.items()}
         self._fixed_text = {rid: not any(p.dynamic for p in ps) for rid, ps in self._parts.items()}
         self._frames: dict[tuple[str, str, str], Frame] = {}
+        self.graded = graded_topics(kb)
+        """The topics ``why_not`` explains; for any other it returns []."""
         self.cache = TextCache()
         """Texts that depend only on what they show, shared by consultations (bounded)."""
         self._fixed_links: dict[tuple[str, str, str], HowStep] = {}
@@ -214,9 +216,9 @@ class Explainer:
                 chains.append((*parents[0], at))
             else:
                 chains.append(tuple(dict.fromkeys(itertools.chain(*parents, (at,)))))
-        links = self._links(firing)
+        link_at = self._links(firing).__getitem__
         return {
-            d.seq: [links[at] for at in chains[d.seq - 1]]
+            d.seq: list(map(link_at, chains[d.seq - 1]))
             for d in firing.derived.values()
             if d.seq <= len(chains)
         }

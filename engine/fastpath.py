@@ -49,6 +49,8 @@ class FastDriver:
         with DURABLE_LOCK:
             self._handle = core.create_ruleset(RULESET, _dumps(definition))
         self._sid = uuid.uuid4().hex
+        self._texts: dict[tuple[str, str], str] = {}
+        """The JSON of each category conclusion in this session: bounded by the rule base."""
         self.sessions_started = 1
         """How many sessions this driver has used: 1 unless a consultation had to discard one."""
 
@@ -80,7 +82,7 @@ class FastDriver:
     def _drain(self, firing: Firing, state_handle: int, stored: list[str]) -> None:
         """Fire activations until the agenda is empty (the hot loop: kept flat on purpose)."""
         handle, fire, assert_fact, loads = self._handle, firing.fire, core.assert_fact, orjson.loads
-        sid, store = self._sid, stored.append
+        sid, store, texts = self._sid, stored.append, self._texts
         started = core.start_action_for_state(handle, state_handle)
         message = started[1] if started else None
         while message:
@@ -88,7 +90,12 @@ class FastDriver:
                 if rule_id == ANCHOR_RULE:
                     continue
                 for fact in fire(rule_id, matched):
-                    text = _dumps({"t": fact.topic, "value": fact.value, "sid": sid})
+                    key = (fact.topic, fact.value)
+                    text = texts.get(key)
+                    if text is None:
+                        text = _dumps({"t": fact.topic, "value": fact.value, "sid": sid})
+                        if isinstance(fact.value, str):  # numbers vary with every case
+                            texts[key] = text
                     code = assert_fact(handle, text)[0]
                     if code == _OBSERVED:
                         firing.errors.append(EngineError(f"rule {rule_id} re-asserted {fact}"))
@@ -112,4 +119,5 @@ class FastDriver:
         with contextlib.suppress(Exception):
             core.delete_state(self._handle, self._sid)
         self._sid = uuid.uuid4().hex
+        self._texts.clear()
         self.sessions_started += 1

@@ -84,11 +84,7 @@ class WhyNots:
         }
         self._inputs = {t: _inputs_read(self.producers, t, kb) for t in kb.topics}
         self._because = kb.text("explain.because", lang, outer=HOLE, inner=INNER)
-        self._graded = {
-            t.id
-            for t in kb.topics.values()
-            if t.kind == "category" and t.cardinality == "one" and not t.intermediate
-        }
+        self._graded = graded_topics(kb)
 
     def _premise(self, pattern: Pattern, texts: list[tuple[str, str, Any]]) -> _Premise:
         kb, lang = self.kb, self.lang
@@ -206,6 +202,16 @@ class WhyNots:
                 if inner.field is not None:
                     return inner
         return None
+
+
+def graded_topics(kb: Knowledge) -> frozenset[str]:
+    """The topics that get why-nots: one-valued categories shown to the user (a grade, a
+    tier, a decision), not bands, numbers or lists."""
+    return frozenset(
+        t.id
+        for t in kb.topics.values()
+        if t.kind == "category" and t.cardinality == "one" and not t.intermediate
+    )
 
 
 def _inputs_read(

@@ -118,6 +118,7 @@ class _Walk:
         score = inherited if weight is None else weight
         if not causes:
             self.leaf(rule, step, score)
+            return
         values = {m.alias: m.values for m in step.matched}
         for pattern in causes:
             if pattern.fact not in self.kb.topics:
