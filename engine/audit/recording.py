@@ -4,6 +4,7 @@ per process and URL, shared by its threads, closed at exit)."""
 from __future__ import annotations
 
 import atexit
+import os
 import threading
 
 from engine.audit.config import AuditSettings, check_role
@@ -13,25 +14,29 @@ from engine.compiler import CompiledRuleBase
 from engine.result import Result
 from knowledge_base.facts import Case
 
-_STORES: dict[str, AuditStore] = {}
+_STORES: dict[tuple[int, str], AuditStore] = {}
 _LOCK = threading.Lock()
 
 
 def shared_store(settings: AuditSettings) -> AuditStore:
-    """The process's store for the configured database."""
+    """The process's store for the configured database. Keyed by process id as well: a forked
+    batch worker inherits its parent's stores and must open its own connection rather than
+    use (or close) one that belongs to the parent."""
+    key = (os.getpid(), settings.database_url)
     with _LOCK:
-        store = _STORES.get(settings.database_url)
+        store = _STORES.get(key)
         if store is None:
-            store = _STORES[settings.database_url] = AuditStore.from_settings(settings)
+            store = _STORES[key] = AuditStore.from_settings(settings)
         return store
 
 
 @atexit.register
 def close_shared_stores() -> None:
+    """Close this process's stores (never those inherited from a parent)."""
+    pid = os.getpid()
     with _LOCK:
-        for store in _STORES.values():
-            store.close()
-        _STORES.clear()
+        for key in [k for k in _STORES if k[0] == pid]:
+            _STORES.pop(key).close()
 
 
 def record(

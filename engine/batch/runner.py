@@ -24,7 +24,7 @@ from typing import Any, TextIO, TypeVar
 
 from engine.api import default_engine
 from engine.audit.config import load_settings
-from engine.audit.store import AuditStore
+from engine.audit.recording import shared_store
 from engine.batch.mapping import (
     ERROR_HEADER,
     OUTPUT_COLUMNS,
@@ -124,24 +124,12 @@ class Recording:
     role: str
 
 
-_STORES: dict[int, AuditStore] = {}
-
-
-def _store() -> AuditStore:
-    """One audit store per process, from the same settings as the parent's. Keyed by process:
-    a forked worker must open its own connection, never use (or close) its parent's."""
-    pid = os.getpid()
-    if pid not in _STORES:
-        _STORES[pid] = AuditStore.from_settings(load_settings())
-    return _STORES[pid]
-
-
 def _record(
     key: str, recording: Recording, consulted: list[tuple[int, Result, Case]]
 ) -> dict[int, str]:
     """Record a chunk in one transaction (rows recorded before a crash are skipped); the
     audit record id of every row, for the output's consultation_id column."""
-    engine, store = default_engine(), _store()
+    engine, store = default_engine(), shared_store(load_settings())
     refs = [f"{key}:{number}" for number, _, _ in consulted]
     store.record_consultations(
         [(r, c) for _, r, c in consulted],

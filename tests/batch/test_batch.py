@@ -17,8 +17,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from benchmarks.cases import generate_cases
+from engine.audit import recording
+from engine.audit.config import load_settings
+from engine.audit.recording import shared_store
 from engine.audit.store import AuditStore
-from engine.batch import input_columns, runner
+from engine.batch import input_columns
 from engine.batch.mapping import OUTPUT_HEADER, case_to_row
 from engine.batch.runner import _start_method
 from tests.conftest import REPO, run_cli
@@ -231,14 +234,15 @@ def test_workers_fork_from_a_single_threaded_process_and_spawn_from_a_threaded_o
         thread.join()
 
 
-def _own_store(parent: int) -> bool:
-    return runner._store() is not runner._STORES[parent]
+def _store_is_its_own(parent: int) -> bool:
+    settings = load_settings()
+    return shared_store(settings) is not recording._STORES[(parent, settings.database_url)]
 
 
 def test_a_forked_worker_opens_its_own_audit_store(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SALES_EXPERT_DATA_DIR", str(tmp_path))
-    runner._store()  # the parent's connection exists before the fork
+    shared_store(load_settings())  # the parent's connection exists before the fork
     with multiprocessing.get_context("fork").Pool(1) as pool:
-        assert pool.apply(_own_store, (os.getpid(),)) is True
+        assert pool.apply(_store_is_its_own, (os.getpid(),)) is True
