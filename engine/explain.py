@@ -76,8 +76,10 @@ def _test_text(test: Test, pattern: Pattern, kb: Knowledge, lang: str) -> TestTe
         need = kb.text(
             "explain.need_param", lang, label=label, op=op, param=test.param, threshold=threshold
         )
-        before, _, after = seen.partition("\x00")
-        return TestText(pattern.name, test.field, before, need, label, actual, after)
+        before, hole, after = seen.partition("\x00")  # a text may leave the value out
+        return TestText(
+            pattern.name, test.field, before, need, label, actual, after if hole else None
+        )
     wanted = value_label(fact, test.field, expected(test, kb), kb, lang)
     text = kb.text("explain.test_value", lang, label=label, op=op, expected=wanted)
     return TestText(pattern.name, test.field, text, text, label, actual)

@@ -203,7 +203,7 @@ def _warm() -> None:
 
 def _start_method() -> str:
     """Fork when this process runs no other thread: the workers inherit the parent's loaded
-    rule base (about 1.5 s per process otherwise, which a short run would notice). A process
+    and compiled rule base instead of each loading it again (and share its memory). A process
     with threads (the web front end) spawns: forking it could copy a lock some thread holds."""
     forkable = "fork" in multiprocessing.get_all_start_methods()
     return "fork" if forkable and threading.active_count() == 1 else "spawn"
