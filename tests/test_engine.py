@@ -327,3 +327,22 @@ def test_the_explanation_cache_starts_afresh_past_its_bound() -> None:
     cache.put(("b",), "B")
     cache.put(("c",), "C")  # the third entry: the cache is cleared first
     assert (cache.get(("a",)), cache.get(("b",)), cache.get(("c",))) == (None, None, "C")
+
+
+def test_a_condition_text_that_leaves_the_value_out_quotes_no_value() -> None:
+    """A translation may leave ``{actual}`` out of a threshold test's text: the sentence then
+    stays fixed rather than getting the value appended."""
+    import dataclasses
+
+    from engine.explain import Explainer
+
+    compiled = default_engine().compiled
+    kb = compiled.knowledge
+    rule = next(r for r in compiled.rulebase.rules if any(t.param for p in r.when for t in p.tests))
+    edited = {**kb.texts["en"], "explain.test_param": "{label} {op} {threshold} ({param})"}
+    plain = dataclasses.replace(kb, texts={**kb.texts, "en": edited})
+    for knowledge, quoted in ((kb, True), (plain, False)):
+        parts = [p for ps in Explainer((rule,), knowledge, "en")._tests[rule.id] for p in ps]
+        tests = [t for pattern in rule.when for t in pattern.tests]
+        thresholded = [p for p, t in zip(parts, tests, strict=True) if t.param]
+        assert thresholded and all(p.dynamic is quoted for p in thresholded), rule.id
