@@ -70,25 +70,6 @@ def cause_patterns(rule: Rule, kb: Knowledge) -> list[Pattern]:
     return list(rule.when) if only_derived and not thresholded else []
 
 
-class _Shapes:
-    """Each rule's weight and cause patterns, worked out once per rule base."""
-
-    def __init__(self, kb: Knowledge) -> None:
-        self.kb = kb
-        self._found: dict[str, tuple[float | None, list[Pattern]]] = {}
-
-    def of(self, rule: Rule) -> tuple[float | None, list[Pattern]]:
-        found = self._found.get(rule.id)
-        if found is None:
-            shape = rule_weight(rule, self.kb), cause_patterns(rule, self.kb)
-            found = self._found[rule.id] = shape
-        return found
-
-
-_SHAPES: dict[str, _Shapes] = {}
-"""By rule-base version: a process holds one or two rule bases at most."""
-
-
 class _Walk:
     """Collects the leaves under one conclusion; each (rule, fact) is visited once."""
 
@@ -97,8 +78,6 @@ class _Walk:
         self.explainer = explainer
         self.kb = firing.compiled.knowledge
         self.rules = firing.compiled.rules
-        version = firing.compiled.version
-        self.shapes = _SHAPES.get(version) or _SHAPES.setdefault(version, _Shapes(self.kb))
         self.leaves: dict[str, Reason] = {}
         self.seen: set[tuple[str, str, Any]] = set()
 
@@ -114,7 +93,7 @@ class _Walk:
     def firing_of(self, rule_id: str, seq: int, inherited: float) -> None:
         rule = self.rules[rule_id]
         step = self.firing.step(seq)
-        weight, causes = self.shapes.of(rule)
+        weight, causes = self._shape(rule)
         score = inherited if weight is None else weight
         if not causes:
             self.leaf(rule, step, score)
@@ -127,6 +106,16 @@ class _Walk:
             seen_value = values.get(pattern.name, {}).get("value")
             for cause_value in self._values(pattern.fact, seen_value):
                 self.conclusion(pattern.fact, cause_value, score)
+
+    def _shape(self, rule: Rule) -> tuple[float | None, list[Pattern]]:
+        """The rule's weight and cause patterns: fixed per rule, kept in the explainer's cache."""
+        key = ("reason_shape", rule.id)
+        shape: tuple[float | None, list[Pattern]] | None = self.explainer.cache.get(key)
+        if shape is None:
+            shape = self.explainer.cache.put(
+                key, (rule_weight(rule, self.kb), cause_patterns(rule, self.kb))
+            )
+        return shape
 
     def _values(self, topic: str, seen: Any) -> list[Any]:
         if seen is not None:
