@@ -49,7 +49,6 @@ class Firing:
     errors: list[EngineError] = field(default_factory=list)
     one_valued: dict[str, Derived] = field(default_factory=dict)
     fired: int = 0
-    _computations: dict[tuple[str, Any], dict[str, Any]] = field(default_factory=dict)
     memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     """What explaining this consultation has already worked out (a step's sentence, the input
     behind a failed band): the "how" chains, the why-nots and the principal reasons ask for the
@@ -82,14 +81,25 @@ class Firing:
         asserted: list[AssertedFact] = []
         confirmed: list[AssertedFact] = []
         told: list[AssertedFact] = []
+        derived = self.derived
         try:
             for conclude in plan.concludes:
-                fact = conclude.asserted or self._computed(conclude, matched)
-                if self._new(plan, conclude, fact, seq):
+                fixed = conclude.fixed  # a fixed value: its fact and key made once
+                if fixed is None:
+                    fact, computation = self._computed(conclude, matched)
+                    key = (fact.topic, fact.value)
+                else:
+                    (fact, key), computation = fixed, None
+                existing = derived.get(key)
+                if existing is None:
+                    self._record(rule_id, conclude, fact, key, seq, computation)
                     asserted.append(fact)
                     if conclude.consumed:
                         told.append(fact)
-                else:
+                else:  # another rule reached it first: this firing confirms it
+                    existing.rules.append(rule_id)
+                    existing.seqs.append(seq)
+                    existing.score += conclude.weight
                     confirmed.append(fact)
         except EngineError as exc:
             self.errors.append(exc)
@@ -103,51 +113,52 @@ class Firing:
 
     def _computed(
         self, conclude: ConclusionPlan, matched: dict[str, dict[str, Any]]
-    ) -> AssertedFact:
+    ) -> tuple[AssertedFact, dict[str, Any]]:
+        """A formula's result as a fact, and the computation the explanation shows."""
         assert conclude.formula is not None
         number, inputs = compute(conclude.formula, matched, self.compiled.knowledge)
-        fact = AssertedFact(conclude.topic, engine_value(number))
-        self._computations[(fact.topic, fact.value)] = {
-            "formula": conclude.formula.id,
-            "inputs": inputs,
-            "result": fact.value,
-        }
-        return fact
+        value = engine_value(number)
+        computation = {"formula": conclude.formula.id, "inputs": inputs, "result": value}
+        return AssertedFact(conclude.topic, value), computation
 
-    def _new(self, plan: RulePlan, conclude: ConclusionPlan, fact: AssertedFact, seq: int) -> bool:
-        """Record the conclusion; False if another rule had already concluded it."""
-        key = (fact.topic, fact.value)
-        existing = self.derived.get(key)
-        if existing is not None:
-            existing.rules.append(plan.rule.id)
-            existing.seqs.append(seq)
-            existing.score += conclude.weight
-            return False
-        computation = self._computations.pop(key, None) if conclude.formula else None
-        derived = Derived(
-            fact.topic, fact.value, [plan.rule.id], [seq], seq, conclude.weight, computation
-        )
+    def _record(
+        self,
+        rule_id: str,
+        conclude: ConclusionPlan,
+        fact: AssertedFact,
+        key: tuple[str, Any],
+        seq: int,
+        computation: dict[str, Any] | None,
+    ) -> None:
+        """Keep a new conclusion; refuse a second value of a one-valued topic."""
+        made = Derived(fact.topic, fact.value, [rule_id], [seq], seq, conclude.weight, computation)
         if conclude.one_valued:
             other = self.one_valued.get(fact.topic)
             if other is not None:
                 raise RuleConflictError(
-                    fact.topic, (other.rules[0], other.value), (plan.rule.id, fact.value)
+                    fact.topic, (other.rules[0], other.value), (rule_id, fact.value)
                 )
-            self.one_valued[fact.topic] = derived
-        self.derived[key] = derived
-        return True
+            self.one_valued[fact.topic] = made
+        self.derived[key] = made
 
 
 def _matched(plan: RulePlan, matched: dict[str, dict[str, Any]]) -> list[MatchedFact]:
     """The matched facts as the trace records them: only the attributes the rule read."""
     out = []
-    for alias, fact_type, names in plan.reads:
+    for alias, fact_type, names, category in plan.reads:
         fact = matched.get(alias, _EMPTY)
-        if len(names) == 1:  # most patterns read one attribute: skip the comprehension
-            values = {names[0]: fact.get(names[0])}
+        if category:  # a concluded category: one shared record per rule, pattern and value
+            value = fact.get("value")
+            record = plan.shared.get((alias, value))
+            if record is None:
+                record = MatchedFact(alias, fact_type, {"value": value})
+                if isinstance(value, str):
+                    plan.shared[(alias, value)] = record
+        elif len(names) == 1:  # most patterns read one attribute: skip the comprehension
+            record = MatchedFact(alias, fact_type, {names[0]: fact.get(names[0])})
         else:
-            values = {n: fact.get(n) for n in names}
-        out.append(MatchedFact(alias, fact_type, values))
+            record = MatchedFact(alias, fact_type, {n: fact.get(n) for n in names})
+        out.append(record)
     return out
 
 

@@ -7,9 +7,10 @@ weights and cardinalities once, instead of per firing, is most of the engine's o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from engine.trace import AssertedFact
+from engine.trace import AssertedFact, MatchedFact
 from knowledge_base import Knowledge
 from knowledge_base.schema import FieldRef, Formula, Operation
 from rules import Rule
@@ -24,16 +25,21 @@ class ConclusionPlan:
     one_valued: bool
     consumed: bool
     """Some rule matches this topic, so the engine must be told about it."""
-    asserted: AssertedFact | None
-    """The trace record of a fixed-value conclusion, shared by every consultation."""
+    fixed: tuple[AssertedFact, tuple[str, Any]] | None
+    """A fixed-value conclusion's trace record and its key among a consultation's conclusions,
+    shared by every consultation; None for a formula's result."""
 
 
 @dataclass(frozen=True)
 class RulePlan:
     rule: Rule
-    reads: tuple[tuple[str, str, tuple[str, ...]], ...]
-    """(pattern name, fact type, attributes read) for each pattern."""
+    reads: tuple[tuple[str, str, tuple[str, ...], bool], ...]
+    """(pattern name, fact type, attributes read, whether it reads only a concluded topic's
+    value) for each pattern."""
     concludes: tuple[ConclusionPlan, ...]
+    shared: dict[tuple[str, Any], MatchedFact] = field(default_factory=dict, compare=False)
+    """The trace record of a pattern that matched a concluded category: the same for every
+    consultation, so made once (bounded by the rule base's category values)."""
 
 
 def _formula_fields(expr: object, out: dict[str, list[str]]) -> None:
@@ -43,6 +49,10 @@ def _formula_fields(expr: object, out: dict[str, list[str]]) -> None:
     elif isinstance(expr, FieldRef):
         alias, attr = expr.field.split(".", 1)
         out.setdefault(alias, []).append(attr)
+
+
+def _fixed(topic: str, value: Any) -> tuple[AssertedFact, tuple[str, Any]]:
+    return AssertedFact(topic, value), (topic, value)
 
 
 def plan_rule(rule: Rule, kb: Knowledge, consumed: frozenset[str]) -> RulePlan:
@@ -60,8 +70,12 @@ def plan_rule(rule: Rule, kb: Knowledge, consumed: frozenset[str]) -> RulePlan:
                 weight=kb.param(conclude.weight) if conclude.weight else 0.0,
                 one_valued=kb.topics[conclude.topic].cardinality == "one",
                 consumed=conclude.topic in consumed,
-                asserted=None if formula else AssertedFact(conclude.topic, conclude.value),
+                fixed=None if formula else _fixed(conclude.topic, conclude.value),
             )
         )
-    reads = tuple((p.name, p.fact, tuple(dict.fromkeys(read[p.name]))) for p in rule.when)
-    return RulePlan(rule, reads, tuple(concludes))
+    reads = []
+    for pattern in rule.when:
+        names = tuple(dict.fromkeys(read[pattern.name]))
+        category = pattern.fact in kb.topics and names == ("value",)
+        reads.append((pattern.name, pattern.fact, names, category))
+    return RulePlan(rule, tuple(reads), tuple(concludes))
