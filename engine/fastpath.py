@@ -50,7 +50,8 @@ class FastDriver:
             self._handle = core.create_ruleset(RULESET, _dumps(definition))
         self._sid = uuid.uuid4().hex
         self._texts: dict[tuple[str, str], str] = {}
-        """The JSON of each category conclusion in this session: bounded by the rule base."""
+        """The JSON of each category conclusion in this session, "" for one the core said no
+        pattern accepts (which depends on the fact alone): bounded by the rule base."""
         self.sessions_started = 1
         """How many sessions this driver has used: 1 unless a consultation had to discard one."""
 
@@ -96,10 +97,15 @@ class FastDriver:
                         text = _dumps({"t": fact.topic, "value": fact.value, "sid": sid})
                         if isinstance(fact.value, str):  # numbers vary with every case
                             texts[key] = text
+                    elif not text:
+                        continue  # the core handles no such fact (its patterns are fixed)
                     code = assert_fact(handle, text)[0]
-                    if code == _OBSERVED:
+                    if code == _NOT_HANDLED:
+                        if key in texts:
+                            texts[key] = ""
+                    elif code == _OBSERVED:
                         firing.errors.append(EngineError(f"rule {rule_id} re-asserted {fact}"))
-                    elif code != _NOT_HANDLED:
+                    else:
                         store(text)
             message = core.complete_and_start_action(handle, state_handle)
 

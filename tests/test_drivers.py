@@ -68,3 +68,30 @@ def test_a_failed_consultation_discards_its_session_and_the_next_one_is_unaffect
     after = engine.consult(ok_case).model_dump_json()
     assert after == before == reference.consult(ok_case).model_dump_json()
     assert engine.driver.sessions_started == 2
+
+
+def test_a_conclusion_the_core_refused_is_not_offered_to_it_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The core's "not handled" depends on the fact alone: the driver remembers it."""
+    import engine.fastpath as fastpath
+
+    engine = Engine(default_engine().compiled)
+    refused: list[str] = []
+    real_assert = fastpath.core.assert_fact
+
+    def counting_assert(handle: int, text: str) -> Any:
+        answer = real_assert(handle, text)
+        if answer[0] == 1:  # not handled
+            refused.append(text)
+        return answer
+
+    monkeypatch.setattr(fastpath.core, "assert_fact", counting_assert)
+    cases = generate_cases(40, seed=11)
+    for case in cases:
+        engine.consult(case, what_if=False)
+    categories = [t for t in refused if '"value":"' in t]
+    assert categories, "the generated cases conclude categories no rule matches"
+    assert len(categories) == len(set(categories))  # each offered once in this session
+    for case in cases[:10]:  # and the results are still those of the stock path
+        assert engine.consult(case).model_dump_json() == stock().consult(case).model_dump_json()
