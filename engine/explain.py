@@ -18,7 +18,7 @@ from typing import Any
 from engine.conditions import expected
 from engine.firing import Derived, Firing
 from engine.intake import Fact
-from engine.labels import field_label, topic_value_label, value_label
+from engine.labels import field_label, topic_value_label, value_formatter, value_label
 from engine.result import HowStep, WhyNot
 from engine.textcache import TextCache
 from engine.trace import AssertedFact, TraceStep
@@ -56,9 +56,7 @@ def _test_text(test: Test, pattern: Pattern, kb: Knowledge, lang: str) -> TestTe
     label = field_label(fact, test.field, kb, lang)
     op = kb.text(f"explain.op.{test.op}", lang)
 
-    def actual(value: Any) -> str:
-        return value_label(fact, test.field, value, kb, lang)
-
+    actual = value_formatter(fact, test.field, kb, lang)
     if test.op in ("exists", "missing"):
         text = kb.text("explain.test_unary", lang, label=label, op=op)
         return TestText(pattern.name, test.field, text, text, label, actual)

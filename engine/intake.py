@@ -94,6 +94,9 @@ def engine_value(value: Any) -> Any:
     return str(value)
 
 
+_AS_IS = frozenset({str, int, bool})
+"""Value types ``engine_value`` returns unchanged (exact types: a subclass goes through it)."""
+
 CASE_FACT = "case"
 """Fact type describing which sections a case has (``has_credit``…) and which catalogue lists
 hold any item (``has_collection_signals``). Rules test it instead of ``none()``, which
@@ -139,8 +142,8 @@ def case_facts(case: Case) -> list[Fact]:
         if section is None:
             continue
         fact: Fact = {"t": name}
-        for key, value in section.model_dump().items():
+        for key, value in section.__dict__.items():  # the fields, in order (no extras allowed)
             if value is not None:
-                fact[key] = engine_value(value)
+                fact[key] = value if type(value) in _AS_IS else engine_value(value)
         facts.append(fact)
     return facts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from knowledge_base import Knowledge
@@ -55,6 +56,31 @@ def value_label(fact: str, field: str, value: Any, kb: Knowledge, lang: str) -> 
     key = f"enum.{field}.{value}"
     text = kb.text(key, lang)
     return str(value) if text == key else text
+
+
+LABELS_PER_FIELD = 256
+"""Labels of non-numeric values a field's formatter keeps (enum and category values: few)."""
+
+
+def value_formatter(fact: str, field: str, kb: Knowledge, lang: str) -> Callable[[Any], str]:
+    """``value_label`` for one field, for texts that show the field's value in every
+    consultation: numbers formatted directly, other labels looked up once per value."""
+    labels: dict[Any, str] = {}
+
+    def formatted(value: Any) -> str:
+        kind = type(value)
+        if kind is int or kind is float:  # exact types: a bool goes to its label
+            return number(value)
+        if kind is list:
+            return value_label(fact, field, value, kb, lang)
+        label = labels.get((kind, value))
+        if label is None:
+            label = value_label(fact, field, value, kb, lang)
+            if len(labels) < LABELS_PER_FIELD:
+                labels[(kind, value)] = label
+        return label
+
+    return formatted
 
 
 def topic_value_label(topic_id: str, value: Any, kb: Knowledge, lang: str) -> str:

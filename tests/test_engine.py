@@ -18,7 +18,8 @@ from engine import (
     consult,
     default_engine,
 )
-from engine.intake import case_facts, parse_case
+from engine.intake import case_facts, engine_value, parse_case
+from knowledge_base.facts import SECTIONS
 from tests.conftest import customer
 
 
@@ -346,3 +347,35 @@ def test_a_condition_text_that_leaves_the_value_out_quotes_no_value() -> None:
         tests = [t for pattern in rule.when for t in pattern.tests]
         thresholded = [p for p, t in zip(parts, tests, strict=True) if t.param]
         assert thresholded and all(p.dynamic is quoted for p in thresholded), rule.id
+
+
+def test_case_facts_keep_every_given_value_in_field_order() -> None:
+    """The facts read the validated sections directly: same keys, order and engine values as
+    the sections' own dump."""
+    for raw in generate_cases(200, seed=5):
+        case = parse_case(raw)
+        by_type = {f["t"]: f for f in case_facts(case)}
+        for name in SECTIONS:
+            section = getattr(case, name)
+            if section is None:
+                assert name not in by_type
+                continue
+            dumped = {k: engine_value(v) for k, v in section.model_dump().items() if v is not None}
+            assert by_type[name] == {"t": name, **dumped}
+            assert list(by_type[name]) == ["t", *dumped]
+
+
+def test_a_fields_formatter_shows_each_value_as_value_label_does() -> None:
+    """Formatters keep labels per value: a bool must not take the label of the number 1, and
+    values past the kept labels' bound are still shown right."""
+    from engine.labels import LABELS_PER_FIELD, value_formatter, value_label
+
+    kb = default_engine().compiled.knowledge
+    for lang in ("en", "zh"):
+        shown = value_formatter("credit", "bank_report", kb, lang)
+        values: list[Any] = [True, 1, 1.0, 1.5, False, 0, "adverse", "not_done", None, ["a"]]
+        for value in values * 2:  # the second pass reads what the first one kept
+            assert shown(value) == value_label("credit", "bank_report", value, kb, lang)
+        assert shown(True) != shown(1)
+        for n in range(LABELS_PER_FIELD * 2):
+            assert shown(f"v{n}") == f"v{n}"
