@@ -14,6 +14,11 @@ consultation every fact it stored is retracted, which leaves the session as empt
 if that cannot be confirmed (the agenda is not empty, the core reports an error, the
 consultation failed midway) the session is deleted and the next consultation starts a fresh one.
 
+Every fact carries an explicit ``id`` (its type for a case fact, topic and value for a
+conclusion): otherwise the core works one out for every assert and retract by sorting and
+hashing all the fact's attributes. Facts are still identified by exactly their content, as
+before, since a consultation has one fact per type and one conclusion per topic and value.
+
 The C core still does all matching and agenda work, so conclusions and traces are identical to
 the stock path; the test suite checks that on every golden case and thousands of generated ones.
 """
@@ -64,7 +69,8 @@ class FastDriver:
         with DURABLE_LOCK:
             try:
                 for fact in facts:
-                    self._assert(firing, _dumps({**fact, "sid": self._sid}), stored)
+                    text = _dumps({**fact, "sid": self._sid, "id": fact["t"]})
+                    self._assert(firing, text, stored)
             except BaseException:
                 self._discard_session()
                 raise
@@ -94,7 +100,10 @@ class FastDriver:
                     key = (fact.topic, fact.value)
                     text = texts.get(key)
                     if text is None:
-                        text = _dumps({"t": fact.topic, "value": fact.value, "sid": sid})
+                        identity = f"{fact.topic}={fact.value!r}"
+                        text = _dumps(
+                            {"t": fact.topic, "value": fact.value, "sid": sid, "id": identity}
+                        )
                         if isinstance(fact.value, str):  # numbers vary with every case
                             texts[key] = text
                     elif not text:
