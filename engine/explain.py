@@ -10,7 +10,6 @@ so their cost is the engine's cost.
 from __future__ import annotations
 
 import functools
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -199,24 +198,8 @@ class Explainer:
 
     def how_chains(self, firing: Firing) -> dict[int, list[HowStep]]:
         """For every conclusion (by the seq of the firing that first reached it), the chain of
-        firings from input facts to it: its parents' chains, then itself, each firing once in
-        the place it first appears."""
-        # positions in the trace (seq - 1) throughout, as the links are
-        derived = firing.derived
-        chains: list[tuple[int, ...]] = []
-        for at, step in enumerate(firing.steps):  # parents always fire before their children
-            parents = []
-            for matched in step.matched:
-                parent = derived.get((matched.fact, matched.values.get("value")))
-                if parent is not None:
-                    parents.append(chains[parent.seq - 1])
-            if not parents:
-                chains.append((at,))
-            elif len(parents) == 1:  # most steps: nothing to de-duplicate
-                chains.append((*parents[0], at))
-            else:
-                chains.append(tuple(dict.fromkeys(itertools.chain(*parents, (at,)))))
-        link_at = self._links(firing).__getitem__
+        firings from input facts to it (``Firing.chains``) as links."""
+        chains, link_at = firing.chains, self._links(firing).__getitem__
         return {
             d.seq: list(map(link_at, chains[d.seq - 1]))
             for d in firing.derived.values()

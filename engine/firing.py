@@ -9,6 +9,7 @@ swallow it.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,10 @@ class Firing:
     errors: list[EngineError] = field(default_factory=list)
     one_valued: dict[str, Derived] = field(default_factory=dict)
     fired: int = 0
+    chains: list[tuple[int, ...]] = field(default_factory=list)
+    """Per recorded step, the positions (``seq - 1``) of the firings from the input facts to
+    it: its parents' chains (the firings that first concluded the categories it matched), then
+    itself, each once where it first appears. The "how" of every conclusion reads these."""
     memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     """What explaining this consultation has already worked out (a step's sentence, the input
     behind a failed band): the "how" chains, the why-nots and the principal reasons ask for the
@@ -108,8 +113,40 @@ class Firing:
             self.errors.append(RuleExecutionError(rule_id, exc))
             return []
         if self.trace:
-            self.steps.append(TraceStep(seq, rule_id, _matched(plan, matched), asserted, confirmed))
+            self._record_step(TraceStep(seq, rule_id, [], asserted, confirmed), plan, matched)
         return told
+
+    def _record_step(
+        self, step: TraceStep, plan: RulePlan, matched: dict[str, dict[str, Any]]
+    ) -> None:
+        """Keep the step with the matched facts as the trace shows them (only the attributes
+        the rule read), and its chain."""
+        records, parents, derived = step.matched, [], self.derived
+        for alias, fact_type, names, category in plan.reads:
+            fact = matched.get(alias, _EMPTY)
+            if category:  # a concluded topic's value: one shared record per rule and value
+                value = fact.get("value")
+                record = plan.shared.get((alias, value))
+                if record is None:
+                    record = MatchedFact(alias, fact_type, {"value": value})
+                    if isinstance(value, str):
+                        plan.shared[(alias, value)] = record
+                parent = derived.get((fact_type, value))
+                if parent is not None:
+                    parents.append(self.chains[parent.seq - 1])
+            elif len(names) == 1:  # most patterns read one attribute: skip the comprehension
+                record = MatchedFact(alias, fact_type, {names[0]: fact.get(names[0])})
+            else:
+                record = MatchedFact(alias, fact_type, {n: fact.get(n) for n in names})
+            records.append(record)
+        at = step.seq - 1
+        if not parents:
+            self.chains.append((at,))
+        elif len(parents) == 1:  # most steps: nothing to de-duplicate
+            self.chains.append((*parents[0], at))
+        else:
+            self.chains.append(tuple(dict.fromkeys(itertools.chain(*parents, (at,)))))
+        self.steps.append(step)
 
     def _computed(
         self, conclude: ConclusionPlan, matched: dict[str, dict[str, Any]]
@@ -140,26 +177,6 @@ class Firing:
                 )
             self.one_valued[fact.topic] = made
         self.derived[key] = made
-
-
-def _matched(plan: RulePlan, matched: dict[str, dict[str, Any]]) -> list[MatchedFact]:
-    """The matched facts as the trace records them: only the attributes the rule read."""
-    out = []
-    for alias, fact_type, names, category in plan.reads:
-        fact = matched.get(alias, _EMPTY)
-        if category:  # a concluded category: one shared record per rule, pattern and value
-            value = fact.get("value")
-            record = plan.shared.get((alias, value))
-            if record is None:
-                record = MatchedFact(alias, fact_type, {"value": value})
-                if isinstance(value, str):
-                    plan.shared[(alias, value)] = record
-        elif len(names) == 1:  # most patterns read one attribute: skip the comprehension
-            record = MatchedFact(alias, fact_type, {names[0]: fact.get(names[0])})
-        else:
-            record = MatchedFact(alias, fact_type, {n: fact.get(n) for n in names})
-        out.append(record)
-    return out
 
 
 _EMPTY: dict[str, Any] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 CACHE_SIZE = 20_000
@@ -18,9 +19,9 @@ class TextCache:
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self.size = size
         self._found: dict[tuple[Any, ...], Any] = {}
-
-    def get(self, key: tuple[Any, ...]) -> Any:
-        return self._found.get(key)
+        self.get: Callable[[tuple[Any, ...]], Any] = self._found.get
+        """The cached value or None: the dict's own lookup, called ~100 times a consultation
+        (``put`` empties the same dict, never replaces it)."""
 
     def put(self, key: tuple[Any, ...], value: Any) -> Any:
         if len(self._found) >= self.size:
