@@ -103,8 +103,11 @@ class Engine:
 
 
 def assemble(explainer: Explainer, firing: Firing, facts: dict[str, Fact]) -> Result:
-    """Conclusions in the order they were first reached, explained; the trace as recorded."""
-    chains, graded = explainer.how_chains(firing), explainer.graded
+    """Conclusions in the order they were first reached, explained; the trace as recorded.
+
+    A conclusion's "how" is the chain of the firing that first reached it (``Firing.chains``),
+    each firing as its link."""
+    link_at, chains, graded = explainer.links(firing).__getitem__, firing.chains, explainer.graded
     conclusions = []
     for derived in firing.derived.values():
         label, topic_label, intermediate, fixed = explainer.presentation(
@@ -124,7 +127,7 @@ def assemble(explainer: Explainer, firing: Firing, facts: dict[str, Fact]) -> Re
                 derived.score or None,
                 details,
                 list(derived.rules),
-                chains[derived.seq],
+                list(map(link_at, chains[derived.seq - 1])),
                 explainer.why_not(firing, derived, facts) if derived.topic in graded else [],
             )
         )

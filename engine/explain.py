@@ -118,9 +118,9 @@ class Explainer:
 
     def link(self, firing: Firing, step: TraceStep) -> HowStep:
         """The step as a link of a chain; the chains and the principal reasons share it."""
-        return self._links(firing)[step.seq - 1]
+        return self.links(firing)[step.seq - 1]
 
-    def _links(self, firing: Firing) -> list[HowStep]:
+    def links(self, firing: Firing) -> list[HowStep]:
         """Every step of the consultation as a link, in order (a traced consultation records
         every firing, so step ``seq`` is at ``seq - 1``): worked out once."""
         key = ("links", self.lang)
@@ -195,16 +195,6 @@ class Explainer:
         )
         dynamic = any(p.dynamic for p in parts)
         return prefix, suffix, None if dynamic else self._and.join(p.seen for p in parts)
-
-    def how_chains(self, firing: Firing) -> dict[int, list[HowStep]]:
-        """For every conclusion (by the seq of the firing that first reached it), the chain of
-        firings from input facts to it (``Firing.chains``) as links."""
-        chains, link_at = firing.chains, self._links(firing).__getitem__
-        return {
-            d.seq: list(map(link_at, chains[d.seq - 1]))
-            for d in firing.derived.values()
-            if d.seq <= len(chains)
-        }
 
     def presentation(self, topic_id: str, value: Any) -> tuple[str, str, bool, dict[str, Any]]:
         """Label, topic label, whether intermediate, catalogue details: fixed per value."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from engine.conditions import Check, check, expected
 from engine.firing import Derived, Firing
-from engine.intake import Fact
+from engine.intake import Fact, catalogue_lists
 from engine.labels import field_label, topic_value_label
 from engine.result import WhyNot
 from engine.textcache import TextCache
@@ -82,7 +82,9 @@ class WhyNots:
             r.id: [self._premise(p, requirements[r.id][i]) for i, p in enumerate(r.when)]
             for r in rules
         }
-        self._inputs = {t: _inputs_read(self.producers, t, kb) for t in kb.topics}
+        self._inputs: dict[str, Inputs] = {
+            t: _inputs_read(self.producers, t, kb) for t in kb.topics
+        }
         self._because = kb.text("explain.because", lang, outer=HOLE, inner=INNER)
         self._graded = graded_topics(kb)
 
@@ -117,8 +119,15 @@ class WhyNots:
         if derived.topic not in self._graded:
             return []
         values = topic_values(firing)
-        seen = tuple([_read(values, facts, source) for source in self._inputs[derived.topic]])
-        key = ("why_not", derived.topic, derived.value, *seen)
+        scalars, lists, wholes = self._inputs[derived.topic]
+        key = (
+            "why_not",
+            derived.topic,
+            derived.value,
+            *[facts.get(fact, _NO_FACT).get(attribute) for fact, attribute in scalars],
+            *[_hashable(facts.get(fact, _NO_FACT).get(attribute)) for fact, attribute in lists],
+            *[True if fact in facts else values.get(fact, ()) for fact in wholes],
+        )
         found: list[Shallow] | None = self._cache.get(key)
         if found is None:
             found = self._cache.put(key, self._shallow_all(firing, derived, facts))
@@ -152,7 +161,7 @@ class WhyNots:
                 candidates = _derived_facts(firing, premise.fact)
                 if candidates is None:
                     return WhyNot(value, label, rule_id, premise.absent), None
-                if any(_passes(premise.tests, c) for c in candidates):
+                if _any_passes(premise.tests, candidates):
                     continue
                 fact = candidates[0]
             for test in premise.tests:  # the first test the (first) fact fails, if any
@@ -214,22 +223,28 @@ def graded_topics(kb: Knowledge) -> frozenset[str]:
     )
 
 
-def _inputs_read(
-    producers: dict[tuple[str, Any], list[Rule]], topic: str, kb: Knowledge
-) -> tuple[Source, ...]:
+Inputs = tuple[tuple[Source, ...], tuple[Source, ...], tuple[str, ...]]
+"""What a why-not reads: case attributes holding one value, case attributes holding a list
+(made hashable for the cache key), and whole facts (a band's values, a section's presence)."""
+
+
+def _inputs_read(producers: dict[tuple[str, Any], list[Rule]], topic: str, kb: Knowledge) -> Inputs:
     """Everything the rules concluding any value of ``topic`` test: the key of the cached
     (shallow) why-not. Following a failed band down to its input reads more (the input's
     value), which is why that step is done afresh for every consultation."""
-    sources: dict[Source, None] = {}
+    listed = set(catalogue_lists())
+    attributes: dict[Source, None] = {}
+    wholes: dict[str, None] = {}
     for (concluded, _), rules in producers.items():
         if concluded != topic:
             continue
         for rule in rules:
             for pattern in rule.when:
-                sources[(pattern.fact, "")] = None  # the band's values / the section's presence
+                wholes[pattern.fact] = None
                 if pattern.fact not in kb.topics:
-                    sources.update(((pattern.fact, t.field), None) for t in pattern.tests)
-    return tuple(sources)
+                    attributes.update(((pattern.fact, t.field), None) for t in pattern.tests)
+    scalars = tuple(a for a in attributes if a not in listed)
+    return scalars, tuple(a for a in attributes if a in listed), tuple(wholes)
 
 
 def topic_values(firing: Firing) -> dict[str, tuple[Any, ...]]:
@@ -255,17 +270,19 @@ def _derived_facts(firing: Firing, topic: str) -> list[Fact] | None:
     return made[topic]
 
 
-def _passes(tests: tuple[_Test, ...], fact: Fact) -> bool:
-    return all(test.passes(fact) for test in tests)
+def _any_passes(tests: tuple[_Test, ...], candidates: list[Fact]) -> bool:
+    """Whether some candidate passes every test (plain loops: run for most rules of a
+    graded topic, where generator expressions cost more than the tests)."""
+    for candidate in candidates:
+        for test in tests:
+            if not test.passes(candidate):
+                break
+        else:
+            return True
+    return False
 
 
-def _read(values: dict[str, tuple[Any, ...]], facts: dict[str, Fact], source: Source) -> Any:
-    fact, attribute = source
-    if attribute:
-        return _hashable(facts.get(fact, {}).get(attribute))
-    if fact in facts:
-        return True
-    return values.get(fact, ())
+_NO_FACT: Fact = {}
 
 
 def _hashable(value: Any) -> Any:
