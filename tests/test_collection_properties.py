@@ -367,6 +367,26 @@ def test_types_are_scored_by_their_signals_with_ties_and_mixtures_shown(
         assert "observe_behaviour" not in result.values("observation_advice")
 
 
+def test_a_types_signals_are_shared_text_but_each_result_owns_its_copy() -> None:
+    """Signal evidence is made once per type and rules, so a result that changes its own
+    details must not change what the next consultation shows."""
+    cust = customer()
+    coll = {
+        "overdue_amount": 50_000,
+        "days_overdue": 40,
+        "situation": "able_to_pay",
+        "signals": ["denies_obligation"],
+    }
+    first = advise(cust, coll)
+    (debtor,) = [c for c in first.conclusions if c.topic == "debtor_type"]
+    expected = [dict(s) for s in debtor.details["signals"]]
+    assert expected and expected[0]["id"] == "denies_obligation"
+    debtor.details["signals"][0]["label"] = "changed by the first caller"
+    debtor.details["signals"].append({"id": "added"})
+    (again,) = [c for c in advise(cust, coll).conclusions if c.topic == "debtor_type"]
+    assert again.details["signals"] == expected
+
+
 @PROPERTY
 @given(customers(), collections())
 def test_strategies_are_the_source_s_for_each_type_addressed(

@@ -17,6 +17,7 @@ weights of the rules that concluded it (``engine.firing``). This module only pre
 from __future__ import annotations
 
 from engine.advice.evidence import evidence_lines
+from engine.advice.grouping import place_advice, split_advice
 from engine.core import Context
 from engine.labels import topic_value_label
 from engine.result import Conclusion, Result
@@ -28,19 +29,17 @@ CONDITIONS = "credit_condition"
 ON_CONDITIONS = frozenset({"conditional_terms", "price_conditional_terms"})
 
 
-def ranked(context: Context, conclusions: list[Conclusion], topic: str) -> list[Conclusion]:
-    """The topic's conclusions best first: evidence score, then catalogue order."""
+def ranked(context: Context, found: list[Conclusion], topic: str) -> list[Conclusion]:
+    """A topic's conclusions best first: evidence score, then catalogue order."""
     order = context.engine.compiled.knowledge.topics[topic].value_ids()
-    found = [c for c in conclusions if c.topic == topic]
     return sorted(found, key=lambda c: (-(c.score or 0.0), order.index(str(c.value))))
 
 
 def enrich(context: Context, result: Result) -> None:
     """The closing module's enricher (listed in ``engine.advice.ENRICHERS``)."""
-    slots = [i for i, c in enumerate(result.conclusions) if c.topic in ADVICE]
-    if not slots:
+    advice, rest, place = split_advice(result, ADVICE)
+    if place < 0:
         return
-    advice = [result.conclusions[i] for i in slots]
     kb, lang = context.engine.compiled.knowledge, context.lang
     conditions = [
         topic_value_label(CONDITIONS, c.value, kb, lang)
@@ -49,13 +48,11 @@ def enrich(context: Context, result: Result) -> None:
     ]
     grouped: list[Conclusion] = []
     for topic in ADVICE:
-        for rank, conclusion in enumerate(ranked(context, advice, topic), 1):
+        for rank, conclusion in enumerate(ranked(context, advice.get(topic, []), topic), 1):
             if topic in RANKED:
                 evidence = evidence_lines(context, conclusion, "closing.evidence")
                 conclusion.details = {"rank": rank, **conclusion.details, "evidence": evidence}
             if conclusion.value in ON_CONDITIONS and conditions:
                 conclusion.details["credit_conditions"] = conditions
             grouped.append(conclusion)
-    taken = set(slots)
-    rest = [c for i, c in enumerate(result.conclusions) if i not in taken]
-    result.conclusions[:] = [*rest[: slots[0]], *grouped, *rest[slots[0] :]]
+    place_advice(result, rest, place, grouped)

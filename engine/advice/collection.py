@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.advice.evidence import evidence_lines, rationales, rule_points
+from engine.advice.grouping import place_advice, split_advice
 from engine.core import Context
 from engine.labels import number, topic_value_label
 from engine.result import Conclusion, Result
@@ -56,14 +57,24 @@ SIGNALS = ("collection", "signals")
 
 
 def signal_evidence(context: Context, conclusion: Conclusion) -> list[dict[str, Any]]:
-    """Each signal behind a debtor type: id, label, the rule and the points it added."""
+    """Every signal behind a debtor type: id, label, the rule and the points it added. Fixed
+    per type, rules and language, so made once and kept in the explainer's cache."""
+    cache = context.engine.explainer(context.lang).cache
+    key = ("signals", conclusion.topic, conclusion.value, *conclusion.rules)
+    found: tuple[dict[str, Any], ...] | None = cache.get(key)
+    if found is None:
+        found = cache.put(key, tuple(_signals(context, conclusion)))
+    return [dict(signal) for signal in found]  # copies: details are the caller's to change
+
+
+def _signals(context: Context, conclusion: Conclusion) -> list[dict[str, Any]]:
     compiled, lang = context.engine.compiled, context.lang
     kb = compiled.knowledge
     catalogue = kb.catalogues["debtor_signals"]
     found = []
-    for step in context.firing.steps_concluding(conclusion.topic, conclusion.value):
-        rule = compiled.rules[step.rule]
-        points = rule_points(context, step.rule, conclusion.topic, conclusion.value)
+    for rule_id in dict.fromkeys(conclusion.rules):  # firing order, as in the trace
+        rule = compiled.rules[rule_id]
+        points = rule_points(context, rule_id, conclusion.topic, conclusion.value)
         for pattern in rule.when:
             for test in pattern.tests:
                 if (pattern.fact, test.field) != SIGNALS or test.op != "contains":
@@ -74,24 +85,22 @@ def signal_evidence(context: Context, conclusion: Conclusion) -> list[dict[str, 
                     {
                         "id": signal,
                         "label": label,
-                        "rule": step.rule,
+                        "rule": rule_id,
                         "score": points,
-                        "text": kb.text("collection.signal", lang, label=label, rule=step.rule),
+                        "text": kb.text("collection.signal", lang, label=label, rule=rule_id),
                     }
                 )
     return found
 
 
-def _by_score(context: Context, conclusions: list[Conclusion], topic: str) -> list[Conclusion]:
-    """Best first: evidence score, then the order of the topic's values."""
+def _by_score(context: Context, found: list[Conclusion], topic: str) -> list[Conclusion]:
+    """A topic's conclusions best first: evidence score, then the order of its values."""
     order = context.engine.compiled.knowledge.topics[topic].value_ids()
-    found = [c for c in conclusions if c.topic == topic]
     return sorted(found, key=lambda c: (-(c.score or 0.0), order.index(str(c.value))))
 
 
-def _by_catalogue(context: Context, conclusions: list[Conclusion], topic: str) -> list[Conclusion]:
+def _by_catalogue(context: Context, found: list[Conclusion], topic: str) -> list[Conclusion]:
     order = context.engine.compiled.knowledge.topics[topic].value_ids()
-    found = [c for c in conclusions if c.topic == topic]
     return sorted(found, key=lambda c: order.index(str(c.value)))
 
 
@@ -171,21 +180,18 @@ def present(context: Context, advice: list[Conclusion], topic: str) -> list[Conc
 
 def enrich(context: Context, result: Result) -> None:
     """The collection module's enricher (listed in ``engine.advice.ENRICHERS``)."""
-    slots = [i for i, c in enumerate(result.conclusions) if c.topic in ADVICE]
-    if not slots:
+    advice, rest, place = split_advice(result, ADVICE)
+    if place < 0:
         return
-    advice = [result.conclusions[i] for i in slots]
-    types = _by_score(context, advice, TYPE)
+    types = _by_score(context, advice.get(TYPE, []), TYPE)
     present_types(context, types)
     grouped: list[Conclusion] = []
     for topic in ADVICE:
+        found = advice.get(topic, [])
         if topic == TYPE:
             grouped.extend(types)
         elif topic == STRATEGY:
-            found = [c for c in advice if c.topic == STRATEGY]
             grouped.extend(order_strategies(context, found, types))
         else:
-            grouped.extend(present(context, advice, topic))
-    taken = set(slots)
-    rest = [c for i, c in enumerate(result.conclusions) if i not in taken]
-    result.conclusions[:] = [*rest[: slots[0]], *grouped, *rest[slots[0] :]]
+            grouped.extend(present(context, found, topic))
+    place_advice(result, rest, place, grouped)
