@@ -15,7 +15,6 @@ from typing import Any
 
 from engine.compiler import CompiledRuleBase
 from engine.errors import EngineError, FiringBudgetExceeded, RuleConflictError, RuleExecutionError
-from engine.formulas import compute
 from engine.intake import engine_value
 from engine.plans import ConclusionPlan, RulePlan
 from engine.trace import AssertedFact, MatchedFact, TraceStep
@@ -152,8 +151,8 @@ class Firing:
         self, conclude: ConclusionPlan, matched: dict[str, dict[str, Any]]
     ) -> tuple[AssertedFact, dict[str, Any]]:
         """A formula's result as a fact, and the computation the explanation shows."""
-        assert conclude.formula is not None
-        number, inputs = compute(conclude.formula, matched, self.compiled.knowledge)
+        assert conclude.formula is not None and conclude.calculate is not None
+        number, inputs = conclude.calculate(matched)
         value = engine_value(number)
         computation = {"formula": conclude.formula.id, "inputs": inputs, "result": value}
         return AssertedFact(conclude.topic, value), computation

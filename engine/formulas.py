@@ -7,7 +7,7 @@ The recorded inputs are what the explanation shows ("limit = min(request 500000,
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from knowledge_base import Knowledge
@@ -18,49 +18,79 @@ class FormulaInputMissing(ValueError):
     """A formula read an attribute the matched fact does not have."""
 
 
-def _apply(op: str, args: list[float]) -> float:
-    if op == "add":
-        return sum(args)
-    if op == "sub":
-        return args[0] - sum(args[1:])
-    if op == "mul":
-        return math.prod(args)
-    if op == "div":
-        return args[0] / args[1]
-    if op == "min":
-        return min(args)
-    if op == "max":
-        return max(args)
-    if op == "round":
-        return float(round(args[0], int(args[1]) if len(args) > 1 else 0))
-    step = args[1]  # floor_to: round down to a multiple of step
-    return math.floor(args[0] / step) * step
+Matched = Mapping[str, Mapping[str, Any]]
+"""The facts a rule matched, by pattern name."""
+Evaluator = Callable[[Matched, dict[str, float]], float]
+"""Part of a formula, ready to evaluate: it records every input it reads."""
+Calculation = Callable[[Matched], tuple[float, dict[str, float]]]
+"""A whole formula, ready to evaluate: its result and every input it read, by name."""
 
 
-def evaluate(
-    expr: Expr, matched: Mapping[str, Mapping[str, Any]], kb: Knowledge, inputs: dict[str, float]
-) -> float:
-    """Evaluate ``expr``; ``inputs`` receives every field and parameter read, by name."""
+def _floor_to(args: list[float]) -> float:
+    """Round down to a multiple of the step."""
+    return math.floor(args[0] / args[1]) * args[1]
+
+
+def _round(args: list[float]) -> float:
+    return float(round(args[0], int(args[1]) if len(args) > 1 else 0))
+
+
+_OPERATIONS: dict[str, Callable[[list[float]], float]] = {
+    "add": sum,
+    "sub": lambda args: args[0] - sum(args[1:]),
+    "mul": math.prod,
+    "div": lambda args: args[0] / args[1],
+    "min": min,
+    "max": max,
+    "round": _round,
+    "floor_to": _floor_to,
+}
+
+
+def _compiled(expr: Expr, kb: Knowledge) -> Evaluator:
+    """An expression as nested functions: its shape, operations and parameter values are
+    resolved once per rule base; a firing only reads the matched facts."""
     if isinstance(expr, ParamRef):
-        value = kb.param(expr.param)
-        inputs[expr.param] = value
-        return value
+        name, value = expr.param, kb.param(expr.param)
+
+        def parameter(matched: Matched, inputs: dict[str, float]) -> float:
+            inputs[name] = value
+            return value
+
+        return parameter
     if isinstance(expr, FieldRef):
-        alias, attr = expr.field.split(".", 1)
-        raw = matched.get(alias, {}).get(attr)
-        if raw is None or isinstance(raw, bool | str):
-            raise FormulaInputMissing(f"{expr.field} is {raw!r}, a number is needed")
-        inputs[expr.field] = float(raw)
-        return float(raw)
+        field = expr.field
+        alias, attr = field.split(".", 1)
+
+        def attribute(matched: Matched, inputs: dict[str, float]) -> float:
+            raw = matched.get(alias, _NOTHING).get(attr)
+            if raw is None or isinstance(raw, bool | str):
+                raise FormulaInputMissing(f"{field} is {raw!r}, a number is needed")
+            inputs[field] = number = float(raw)
+            return number
+
+        return attribute
     assert isinstance(expr, Operation)
-    return _apply(expr.op, [evaluate(a, matched, kb, inputs) for a in expr.args])
+    operation, args = _OPERATIONS[expr.op], [_compiled(a, kb) for a in expr.args]
+
+    def operate(matched: Matched, inputs: dict[str, float]) -> float:
+        return operation([arg(matched, inputs) for arg in args])
+
+    return operate
 
 
-def compute(
-    formula: Formula, matched: Mapping[str, Mapping[str, Any]], kb: Knowledge
-) -> tuple[float, dict[str, float]]:
-    inputs: dict[str, float] = {}
-    result = evaluate(formula.expr, matched, kb, inputs)
-    if not math.isfinite(result):
-        raise ValueError(f"formula {formula.id} gave {result}")
-    return result, inputs
+def compile_formula(formula: Formula, kb: Knowledge) -> Calculation:
+    """The formula ready to evaluate over the facts a rule matched."""
+    evaluate, formula_id = _compiled(formula.expr, kb), formula.id
+
+    def calculate(matched: Matched) -> tuple[float, dict[str, float]]:
+        inputs: dict[str, float] = {}
+        result = evaluate(matched, inputs)
+        if not math.isfinite(result):
+            raise ValueError(f"formula {formula_id} gave {result}")
+        return result, inputs
+
+    return calculate
+
+
+_NOTHING: Mapping[str, Any] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.formulas import Calculation, compile_formula
 from engine.trace import AssertedFact, MatchedFact
 from knowledge_base import Knowledge
 from knowledge_base.schema import FieldRef, Formula, Operation
@@ -21,6 +22,8 @@ class ConclusionPlan:
     topic: str
     value: str | None
     formula: Formula | None
+    calculate: Calculation | None
+    """The formula ready to evaluate (``engine.formulas``), made once per rule base."""
     weight: float
     one_valued: bool
     consumed: bool
@@ -67,6 +70,7 @@ def plan_rule(rule: Rule, kb: Knowledge, consumed: frozenset[str]) -> RulePlan:
                 topic=conclude.topic,
                 value=conclude.value,
                 formula=formula,
+                calculate=compile_formula(formula, kb) if formula else None,
                 weight=kb.param(conclude.weight) if conclude.weight else 0.0,
                 one_valued=kb.topics[conclude.topic].cardinality == "one",
                 consumed=conclude.topic in consumed,
