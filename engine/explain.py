@@ -126,7 +126,17 @@ class Explainer:
         key = ("links", self.lang)
         found: list[HowStep] | None = firing.memo.get(key)
         if found is None:
-            found = firing.memo[key] = list(map(self.how_step, firing.steps))
+            found = firing.memo[key] = []
+            fixed_text, fixed_links = self._fixed_text, self._fixed_links
+            for step in firing.steps:  # most steps have a shared link: looked up here directly
+                concluded = step.asserted or step.confirmed
+                if concluded and fixed_text[step.rule]:
+                    first = concluded[0]
+                    link = fixed_links.get((step.rule, first.topic, first.value))
+                    if link is not None:
+                        found.append(link)
+                        continue
+                found.append(self.how_step(step))
         return found
 
     def how_step(self, step: TraceStep) -> HowStep:

@@ -179,9 +179,9 @@ class WhyNots:
         if depth >= MAX_DEPTH:
             return failure
         key = ("deeper", self.lang, band, depth)
-        if key not in firing.memo:  # several alternatives fail on the same band
-            firing.memo[key] = self._band_failure(band, firing, facts, depth)
-        inner: WhyNot | None = firing.memo[key]
+        inner: WhyNot | None = firing.memo.get(key, _UNKNOWN)
+        if inner is _UNKNOWN:  # several alternatives fail on the same band: worked out once
+            inner = firing.memo[key] = self._band_failure(band, firing, facts, depth)
         if inner is None:
             return failure
         text = self._because.replace(HOLE, failure.failed).replace(INNER, inner.failed)
@@ -283,6 +283,7 @@ def _any_passes(tests: tuple[_Test, ...], candidates: list[Fact]) -> bool:
 
 
 _NO_FACT: Fact = {}
+_UNKNOWN: Any = object()
 
 
 def _hashable(value: Any) -> Any:

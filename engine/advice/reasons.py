@@ -29,6 +29,11 @@ from knowledge_base import Knowledge
 from rules import Rule
 from rules.schema import Pattern
 
+Shape = tuple[float | None, tuple[tuple[str, str, bool], ...]]
+"""A rule as the walk sees it: its weight, and per cause pattern (fact type, pattern name,
+whether the fact is a concluded topic)."""
+_NO_VALUES: dict[str, Any] = {}
+
 CAUSE_PREFIX = "cause"
 MAX_REASONS = 4
 
@@ -99,22 +104,23 @@ class _Walk:
             self.leaf(rule, step, score)
             return
         values = {m.alias: m.values for m in step.matched}
-        for pattern in causes:
-            if pattern.fact not in self.kb.topics:
+        for fact, name, derived in causes:
+            if not derived:  # an input section: the rule itself is the reason
                 self.leaf(rule, step, score)
                 continue
-            seen_value = values.get(pattern.name, {}).get("value")
-            for cause_value in self._values(pattern.fact, seen_value):
-                self.conclusion(pattern.fact, cause_value, score)
+            seen_value = values.get(name, _NO_VALUES).get("value")
+            for cause_value in self._values(fact, seen_value):
+                self.conclusion(fact, cause_value, score)
 
-    def _shape(self, rule: Rule) -> tuple[float | None, list[Pattern]]:
-        """The rule's weight and cause patterns: fixed per rule, kept in the explainer's cache."""
+    def _shape(self, rule: Rule) -> Shape:
+        """The rule's weight and causes: fixed per rule, kept in the explainer's cache."""
         key = ("reason_shape", rule.id)
-        shape: tuple[float | None, list[Pattern]] | None = self.explainer.cache.get(key)
+        shape: Shape | None = self.explainer.cache.get(key)
         if shape is None:
-            shape = self.explainer.cache.put(
-                key, (rule_weight(rule, self.kb), cause_patterns(rule, self.kb))
+            causes = tuple(
+                (p.fact, p.name, p.fact in self.kb.topics) for p in cause_patterns(rule, self.kb)
             )
+            shape = self.explainer.cache.put(key, (rule_weight(rule, self.kb), causes))
         return shape
 
     def _values(self, topic: str, seen: Any) -> list[Any]:
