@@ -118,19 +118,25 @@ def catalogue_lists() -> tuple[tuple[str, str], ...]:
 
 def case_flag_names() -> list[str]:
     """The attributes of the ``case`` fact, which rules may test."""
-    return [f"has_{name}" for name in SECTIONS] + [
-        f"has_{name}_{field}" for name, field in catalogue_lists()
-    ]
+    return [flag for flag, _, _ in _flag_sources()]
+
+
+@functools.cache
+def _flag_sources() -> tuple[tuple[str, str, str | None], ...]:
+    """(flag, section, list field or None) for every attribute of the ``case`` fact."""
+    return tuple((f"has_{name}", name, None) for name in SECTIONS) + tuple(
+        (f"has_{name}_{field}", name, field) for name, field in catalogue_lists()
+    )
 
 
 def case_flags(case: Case) -> Fact:
-    flags: Fact = {
-        "t": CASE_FACT,
-        **{f"has_{name}": getattr(case, name, None) is not None for name in SECTIONS},
-    }
-    for name, field in catalogue_lists():
+    flags: Fact = {"t": CASE_FACT}
+    for flag, name, field in _flag_sources():
         section = getattr(case, name, None)
-        flags[f"has_{name}_{field}"] = bool(section is not None and getattr(section, field))
+        if field is None:
+            flags[flag] = section is not None
+        else:
+            flags[flag] = bool(section is not None and getattr(section, field))
     return flags
 
 
