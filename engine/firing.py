@@ -53,10 +53,14 @@ class Firing:
     """Per recorded step, the positions (``seq - 1``) of the firings from the input facts to
     it: its parents' chains (the firings that first concluded the categories it matched), then
     itself, each once where it first appears. The "how" of every conclusion reads these."""
+    plans: dict[str, RulePlan] = field(init=False, repr=False)
     memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     """What explaining this consultation has already worked out (a step's sentence, the input
     behind a failed band): the "how" chains, the why-nots and the principal reasons ask for the
     same pieces many times over. Keys start with the asker's name and language."""
+
+    def __post_init__(self) -> None:
+        self.plans = self.compiled.plans  # read at every firing
 
     def steps_concluding(self, topic: str, value: Any) -> list[TraceStep]:
         """The firings that concluded or confirmed ``topic = value``, in order."""
@@ -74,14 +78,10 @@ class Firing:
         Conclusions no rule matches are kept here only: asserting them would cost an engine
         call that can only answer "not handled".
         """
-        if self.errors:
-            return []
+        if self.errors or self.fired >= FIRING_BUDGET:
+            return self._refused(rule_id)
         self.fired = seq = self.fired + 1
-        if seq > FIRING_BUDGET:
-            message = f"more than {FIRING_BUDGET} firings; last rule {rule_id}"
-            self.errors.append(FiringBudgetExceeded(message))
-            return []
-        plan = self.compiled.plans[rule_id]
+        plan = self.plans[rule_id]
         asserted: list[AssertedFact] = []
         confirmed: list[AssertedFact] = []
         told: list[AssertedFact] = []
@@ -95,8 +95,13 @@ class Firing:
                 else:
                     (fact, key), computation = fixed, None
                 existing = derived.get(key)
-                if existing is None:
-                    self._record(rule_id, conclude, fact, key, seq, computation)
+                if existing is None:  # new: kept (a second value of a one-valued topic refused)
+                    made = Derived(
+                        fact.topic, fact.value, [rule_id], [seq], seq, conclude.weight, computation
+                    )
+                    if conclude.one_valued:
+                        self._claim(made)
+                    derived[key] = made
                     asserted.append(fact)
                     if conclude.consumed:
                         told.append(fact)
@@ -114,6 +119,22 @@ class Firing:
         if self.trace:
             self._record_step(TraceStep(seq, rule_id, [], asserted, confirmed), plan, matched)
         return told
+
+    def _refused(self, rule_id: str) -> list[AssertedFact]:
+        """No firing after an error, nor past the budget (which is an error itself)."""
+        if not self.errors:
+            message = f"more than {FIRING_BUDGET} firings; last rule {rule_id}"
+            self.errors.append(FiringBudgetExceeded(message))
+        return []
+
+    def _claim(self, made: Derived) -> None:
+        """Record the value of a one-valued topic; a second value is a rule conflict."""
+        other = self.one_valued.get(made.topic)
+        if other is not None:
+            raise RuleConflictError(
+                made.topic, (other.rules[0], other.value), (made.rules[0], made.value)
+            )
+        self.one_valued[made.topic] = made
 
     def _record_step(
         self, step: TraceStep, plan: RulePlan, matched: dict[str, dict[str, Any]]
@@ -156,26 +177,6 @@ class Firing:
         value = engine_value(number)
         computation = {"formula": conclude.formula.id, "inputs": inputs, "result": value}
         return AssertedFact(conclude.topic, value), computation
-
-    def _record(
-        self,
-        rule_id: str,
-        conclude: ConclusionPlan,
-        fact: AssertedFact,
-        key: tuple[str, Any],
-        seq: int,
-        computation: dict[str, Any] | None,
-    ) -> None:
-        """Keep a new conclusion; refuse a second value of a one-valued topic."""
-        made = Derived(fact.topic, fact.value, [rule_id], [seq], seq, conclude.weight, computation)
-        if conclude.one_valued:
-            other = self.one_valued.get(fact.topic)
-            if other is not None:
-                raise RuleConflictError(
-                    fact.topic, (other.rules[0], other.value), (rule_id, fact.value)
-                )
-            self.one_valued[fact.topic] = made
-        self.derived[key] = made
 
 
 _EMPTY: dict[str, Any] = {}

@@ -379,3 +379,23 @@ def test_a_fields_formatter_shows_each_value_as_value_label_does() -> None:
         assert shown(True) != shown(1)
         for n in range(LABELS_PER_FIELD * 2):
             assert shown(f"v{n}") == f"v{n}"
+
+
+def test_a_consultation_stops_at_the_firing_budget_with_an_error_naming_the_last_rule() -> None:
+    """Rules that keep re-triggering each other would never stop: past FIRING_BUDGET firings
+    the consultation fails instead, and fires nothing more."""
+    from engine.errors import FiringBudgetExceeded
+    from engine.firing import FIRING_BUDGET, Firing
+
+    compiled = default_engine().compiled
+    rule_id = next(r for r, plan in compiled.plans.items() if plan.concludes[0].fixed)
+    firing = Firing(compiled)
+    for _ in range(FIRING_BUDGET):
+        firing.fire(rule_id, {})
+    assert firing.errors == [] and firing.fired == FIRING_BUDGET
+    assert firing.fire(rule_id, {}) == []
+    (error,) = firing.errors
+    assert isinstance(error, FiringBudgetExceeded)
+    assert str(error) == f"more than {FIRING_BUDGET} firings; last rule {rule_id}"
+    assert firing.fire(rule_id, {}) == [] and len(firing.errors) == 1
+    assert len(firing.steps) == FIRING_BUDGET
