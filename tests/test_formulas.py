@@ -71,4 +71,3 @@ def test_a_result_that_is_not_finite_is_refused_with_the_formulas_name() -> None
     huge: dict[str, Any] = {"a": {"x": 1e308, "y": 1e308}}
     with pytest.raises(ValueError, match=r"^formula test_formula gave inf$"):
         compile_formula(formula(op("mul", X, Y)), KB)(huge)
-
