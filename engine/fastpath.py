@@ -14,10 +14,12 @@ consultation every fact it stored is retracted, which leaves the session as empt
 if that cannot be confirmed (the agenda is not empty, the core reports an error, the
 consultation failed midway) the session is deleted and the next consultation starts a fresh one.
 
-Every fact carries an explicit ``id`` (its type for a case fact, topic and value for a
-conclusion): otherwise the core works one out for every assert and retract by sorting and
-hashing all the fact's attributes. Facts are still identified by exactly their content, as
-before, since a consultation has one fact per type and one conclusion per topic and value.
+Every fact carries an explicit ``id`` (its type for a case fact; for a conclusion, a number
+given to each category value the session meets, or the topic and the number): otherwise the
+core works one out for every assert and retract by sorting and hashing all the fact's
+attributes. Facts are still identified by exactly their content, as before, since a
+consultation has one fact per type and one conclusion per topic and value. Ids and the session
+id are short: they travel with every fact in and out of the core.
 
 The C core still does all matching and agenda work, so conclusions and traces are identical to
 the stock path; the test suite checks that on every golden case and thousands of generated ones.
@@ -26,7 +28,7 @@ the stock path; the test suite checks that on every golden case and thousands of
 from __future__ import annotations
 
 import contextlib
-import uuid
+import itertools
 from typing import Any
 
 import durable_rules_engine as core
@@ -41,8 +43,25 @@ from engine.intake import CASE_FACT, Fact
 _NOT_HANDLED, _OBSERVED, _QUEUED = 1, 2, 3
 
 
+_SESSION_NUMBERS = itertools.count(1)
+
+
+def _new_sid() -> str:
+    """A session id unique in the process: short, since every fact carries it in and out of
+    the core (a driver has one session at a time, and each driver its own ruleset)."""
+    return f"s{next(_SESSION_NUMBERS)}"
+
+
 def _dumps(fact: Fact) -> str:
     return orjson.dumps(fact).decode()
+
+
+def _conclusion_text(topic: str, value: Any, sid: str, known: int) -> str:
+    """A conclusion's JSON for the core. Its id is as unique as its content: a category value
+    is numbered as it first appears in the session (``known``: how many the session has), a
+    number is named by its topic and value; short, since the id travels with every activation."""
+    identity = f"c{known}" if isinstance(value, str) else f"{topic}={value!r}"
+    return _dumps({"t": topic, "value": value, "sid": sid, "id": identity})
 
 
 class FastDriver:
@@ -53,7 +72,7 @@ class FastDriver:
         definition[ANCHOR_RULE] = ANCHOR_DEFINITION
         with DURABLE_LOCK:
             self._handle = core.create_ruleset(RULESET, _dumps(definition))
-        self._sid = uuid.uuid4().hex
+        self._sid = _new_sid()
         self._texts: dict[tuple[str, str], str] = {}
         """The JSON of each category conclusion in this session, "" for one the core said no
         pattern accepts (which depends on the fact alone): bounded by the rule base."""
@@ -100,10 +119,7 @@ class FastDriver:
                     key = (fact.topic, fact.value)
                     text = texts.get(key)
                     if text is None:
-                        identity = f"{fact.topic}={fact.value!r}"
-                        text = _dumps(
-                            {"t": fact.topic, "value": fact.value, "sid": sid, "id": identity}
-                        )
+                        text = _conclusion_text(fact.topic, fact.value, sid, len(texts))
                         if isinstance(fact.value, str):  # numbers vary with every case
                             texts[key] = text
                     elif not text:
@@ -133,6 +149,6 @@ class FastDriver:
         # a session the core no longer knows is already gone
         with contextlib.suppress(Exception):
             core.delete_state(self._handle, self._sid)
-        self._sid = uuid.uuid4().hex
+        self._sid = _new_sid()
         self._texts.clear()
         self.sessions_started += 1
