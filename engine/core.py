@@ -113,7 +113,7 @@ def assemble(explainer: Explainer, firing: Firing, facts: dict[str, Fact]) -> Re
         label, topic_label, intermediate, fixed = explainer.presentation(
             derived.topic, derived.value
         )
-        details = dict(fixed)
+        details = dict(fixed) if fixed else {}
         if derived.computation is not None:
             formula = explainer.kb.formulas[derived.computation["formula"]]
             details["formula"] = {**derived.computation, "text": formula.text.get(explainer.lang)}

@@ -31,10 +31,25 @@ def field_unit(fact: str, field: str) -> str:
     return str(extra.get("unit", "")) if isinstance(extra, dict) else ""
 
 
+NUMBERS_KEPT = 20_000
+"""Formatted numbers kept before starting afresh: a consultation shows the same input in its
+"how", its why-nots and its reasons, and a book repeats amounts and thresholds."""
+_numbers: dict[float | int, str] = {}
+
+
 def number(value: float | int) -> str:
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.2f}".rstrip("0").rstrip(".")
-    return f"{int(value):,}"
+    """Grouped thousands, at most two decimals. Equal values (1, 1.0, True) read the same, so
+    one kept text serves them all."""
+    text = _numbers.get(value)
+    if text is None:
+        if isinstance(value, float) and not value.is_integer():
+            text = f"{value:,.2f}".rstrip("0").rstrip(".")
+        else:
+            text = f"{int(value):,}"
+        if len(_numbers) >= NUMBERS_KEPT:
+            _numbers.clear()
+        _numbers[value] = text
+    return text
 
 
 def value_label(fact: str, field: str, value: Any, kb: Knowledge, lang: str) -> str:

@@ -399,3 +399,19 @@ def test_a_consultation_stops_at_the_firing_budget_with_an_error_naming_the_last
     assert str(error) == f"more than {FIRING_BUDGET} firings; last rule {rule_id}"
     assert firing.fire(rule_id, {}) == [] and len(firing.errors) == 1
     assert len(firing.steps) == FIRING_BUDGET
+
+
+def test_numbers_read_the_same_whether_kept_or_not() -> None:
+    """Formatted numbers are kept (bounded): equal values share a text, and a kept text is
+    the one formatting gives."""
+    from engine import labels
+
+    labels._numbers.clear()
+    cases = [(1234567, "1,234,567"), (1234567.0, "1,234,567"), (2.5, "2.5"), (0.125, "0.12")]
+    cases += [(-3.1, "-3.1"), (-0.0, "0"), (1e20, "100,000,000,000,000,000,000"), (7.999, "8")]
+    for _ in range(2):  # formatted, then kept
+        assert [labels.number(v) for v, _ in cases] == [text for _, text in cases]
+    for n in range(labels.NUMBERS_KEPT + 10):
+        labels.number(n + 0.5)
+    assert len(labels._numbers) <= labels.NUMBERS_KEPT
+    assert labels.number(1234567) == "1,234,567"
