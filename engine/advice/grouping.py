@@ -15,9 +15,9 @@ def split_advice(
     holds about a hundred conclusions and every module asks."""
     advice: dict[str, list[Conclusion]] = {}
     rest: list[Conclusion] = []
-    place = -1
+    place, wanted = -1, frozenset(topics)  # a set: a tuple compares each topic's text
     for conclusion in result.conclusions:
-        if conclusion.topic in topics:
+        if conclusion.topic in wanted:
             place = len(rest) if place < 0 else place
             advice.setdefault(conclusion.topic, []).append(conclusion)
         else:
