@@ -109,10 +109,8 @@ def assemble(explainer: Explainer, firing: Firing, facts: dict[str, Fact]) -> Re
     each firing as its link."""
     link_at, chains, graded = explainer.links(firing).__getitem__, firing.chains, explainer.graded
     conclusions = []
-    for derived in firing.derived.values():
-        label, topic_label, intermediate, fixed = explainer.presentation(
-            derived.topic, derived.value
-        )
+    for concluded, derived in firing.derived.items():
+        label, topic_label, intermediate, fixed = explainer.presentation(concluded)
         details = dict(fixed) if fixed else {}
         if derived.computation is not None:
             formula = explainer.kb.formulas[derived.computation["formula"]]

@@ -98,6 +98,7 @@ class Explainer:
         self.graded = graded_topics(kb)
         """The topics ``why_not`` explains; for any other it returns []."""
         self.cache = TextCache()
+        self._shown = TextCache()
         """Texts that depend only on what they show, shared by consultations (bounded)."""
         self._fixed_links: dict[tuple[str, str, str], HowStep] = {}
 
@@ -206,12 +207,12 @@ class Explainer:
         dynamic = any(p.dynamic for p in parts)
         return prefix, suffix, None if dynamic else self._and.join(p.seen for p in parts)
 
-    def presentation(self, topic_id: str, value: Any) -> tuple[str, str, bool, dict[str, Any]]:
-        """Label, topic label, whether intermediate, catalogue details: fixed per value."""
-        key = ("show", topic_id, value)
-        shown: tuple[str, str, bool, dict[str, Any]] | None = self.cache.get(key)
+    def presentation(self, concluded: tuple[str, Any]) -> tuple[str, str, bool, dict[str, Any]]:
+        """Label, topic label, whether intermediate, catalogue details of a (topic, value):
+        fixed per value, so kept (keyed by the consultation's own key of the conclusion)."""
+        shown: tuple[str, str, bool, dict[str, Any]] | None = self._shown.get(concluded)
         if shown is None:
-            shown = self.cache.put(key, self._presentation(topic_id, value))
+            shown = self._shown.put(concluded, self._presentation(*concluded))
         return shown
 
     def _presentation(self, topic_id: str, value: Any) -> tuple[str, str, bool, dict[str, Any]]:

@@ -142,16 +142,17 @@ class Firing:
         """Keep the step with the matched facts as the trace shows them (only the attributes
         the rule read), and its chain."""
         records, parents, derived = step.matched, [], self.derived
-        for alias, fact_type, names, category in plan.reads:
+        for alias, fact_type, names, shared in plan.reads:
             fact = matched.get(alias, _EMPTY)
-            if category:  # a concluded topic's value: one shared record per rule and value
+            if shared is not None:  # a concluded topic's value: records shared per value
                 value = fact.get("value")
-                record = plan.shared.get((alias, value))
-                if record is None:
-                    record = MatchedFact(alias, fact_type, {"value": value})
+                entry = shared.get(value)
+                if entry is None:
+                    entry = MatchedFact(alias, fact_type, {"value": value}), (fact_type, value)
                     if isinstance(value, str):
-                        plan.shared[(alias, value)] = record
-                parent = derived.get((fact_type, value))
+                        shared[value] = entry
+                record, key = entry
+                parent = derived.get(key)
                 if parent is not None:
                     parents.append(self.chains[parent.seq - 1])
             elif len(names) == 1:  # most patterns read one attribute: skip the comprehension

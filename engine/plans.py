@@ -7,7 +7,7 @@ weights and cardinalities once, instead of per firing, is most of the engine's o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from engine.formulas import Calculation, compile_formula
@@ -33,16 +33,19 @@ class ConclusionPlan:
     shared by every consultation; None for a formula's result."""
 
 
-@dataclass(frozen=True)
+Shared = dict[Any, tuple[MatchedFact, tuple[str, Any]]]
+"""Per concluded category value a pattern matched: its trace record, the same for every
+consultation (nothing changes a recorded fact), and the (topic, value) key of the conclusion it
+matched. Made once per rule, pattern and value: bounded by the rule base."""
+
+
+@dataclass(frozen=True, eq=False)
 class RulePlan:
     rule: Rule
-    reads: tuple[tuple[str, str, tuple[str, ...], bool], ...]
-    """(pattern name, fact type, attributes read, whether it reads only a concluded topic's
-    value) for each pattern."""
+    reads: tuple[tuple[str, str, tuple[str, ...], Shared | None], ...]
+    """(pattern name, fact type, attributes read, and — for a pattern that reads only a
+    concluded topic's value — its shared trace records) for each pattern."""
     concludes: tuple[ConclusionPlan, ...]
-    shared: dict[tuple[str, Any], MatchedFact] = field(default_factory=dict, compare=False)
-    """The trace record of a pattern that matched a concluded category: the same for every
-    consultation, so made once (bounded by the rule base's category values)."""
 
 
 def _formula_fields(expr: object, out: dict[str, list[str]]) -> None:
@@ -77,9 +80,9 @@ def plan_rule(rule: Rule, kb: Knowledge, consumed: frozenset[str]) -> RulePlan:
                 fixed=None if formula else _fixed(conclude.topic, conclude.value),
             )
         )
-    reads = []
+    reads: list[tuple[str, str, tuple[str, ...], Shared | None]] = []
     for pattern in rule.when:
         names = tuple(dict.fromkeys(read[pattern.name]))
         category = pattern.fact in kb.topics and names == ("value",)
-        reads.append((pattern.name, pattern.fact, names, category))
+        reads.append((pattern.name, pattern.fact, names, {} if category else None))
     return RulePlan(rule, tuple(reads), tuple(concludes))
