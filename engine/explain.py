@@ -98,8 +98,9 @@ class Explainer:
         self.graded = graded_topics(kb)
         """The topics ``why_not`` explains; for any other it returns []."""
         self.cache = TextCache()
-        self._shown = TextCache()
         """Texts that depend only on what they show, shared by consultations (bounded)."""
+        self._shown = TextCache()
+        """Each (topic, value)'s label, topic label and catalogue details (bounded)."""
         self._fixed_links: dict[tuple[str, str, str], HowStep] = {}
 
     @functools.cached_property

@@ -73,7 +73,7 @@ class FastDriver:
         with DURABLE_LOCK:
             self._handle = core.create_ruleset(RULESET, _dumps(definition))
         self._sid = _new_sid()
-        self._texts: dict[tuple[str, str], str] = {}
+        self._texts: dict[tuple[str, Any], str] = {}
         """The JSON of each category conclusion in this session, "" for one the core said no
         pattern accepts (which depends on the fact alone): bounded by the rule base."""
         self.sessions_started = 1

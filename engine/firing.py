@@ -62,11 +62,6 @@ class Firing:
     def __post_init__(self) -> None:
         self.plans = self.compiled.plans  # read at every firing
 
-    def steps_concluding(self, topic: str, value: Any) -> list[TraceStep]:
-        """The firings that concluded or confirmed ``topic = value``, in order."""
-        derived = self.derived.get((topic, value))
-        return [self.step(seq) for seq in dict.fromkeys(derived.seqs)] if derived else []
-
     def step(self, seq: int) -> TraceStep:
         """The recorded firing number ``seq`` (a traced consultation records every firing)."""
         step = self.steps[seq - 1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from engine.textcache import TextCache
 from knowledge_base import Knowledge
 from knowledge_base.facts import SECTIONS
 
@@ -34,21 +35,19 @@ def field_unit(fact: str, field: str) -> str:
 NUMBERS_KEPT = 20_000
 """Formatted numbers kept before starting afresh: a consultation shows the same input in its
 "how", its why-nots and its reasons, and a book repeats amounts and thresholds."""
-_numbers: dict[float | int, str] = {}
+_numbers = TextCache(NUMBERS_KEPT)
 
 
 def number(value: float | int) -> str:
     """Grouped thousands, at most two decimals. Equal values (1, 1.0, True) read the same, so
     one kept text serves them all."""
-    text = _numbers.get(value)
+    text: str | None = _numbers.get(value)
     if text is None:
         if isinstance(value, float) and not value.is_integer():
             text = f"{value:,.2f}".rstrip("0").rstrip(".")
         else:
             text = f"{int(value):,}"
-        if len(_numbers) >= NUMBERS_KEPT:
-            _numbers.clear()
-        _numbers[value] = text
+        _numbers.put(value, text)
     return text
 
 
@@ -80,7 +79,7 @@ LABELS_PER_FIELD = 256
 def value_formatter(fact: str, field: str, kb: Knowledge, lang: str) -> Callable[[Any], str]:
     """``value_label`` for one field, for texts that show the field's value in every
     consultation: numbers formatted directly, other labels looked up once per value."""
-    labels: dict[Any, str] = {}
+    labels = TextCache(LABELS_PER_FIELD)
 
     def formatted(value: Any) -> str:
         kind = type(value)
@@ -88,11 +87,9 @@ def value_formatter(fact: str, field: str, kb: Knowledge, lang: str) -> Callable
             return number(value)
         if kind is list:
             return value_label(fact, field, value, kb, lang)
-        label = labels.get((kind, value))
+        label: str | None = labels.get((kind, value))
         if label is None:
-            label = value_label(fact, field, value, kb, lang)
-            if len(labels) < LABELS_PER_FIELD:
-                labels[(kind, value)] = label
+            label = labels.put((kind, value), value_label(fact, field, value, kb, lang))
         return label
 
     return formatted

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 CACHE_SIZE = 20_000
@@ -18,12 +18,15 @@ class TextCache:
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self.size = size
-        self._found: dict[tuple[Any, ...], Any] = {}
-        self.get: Callable[[tuple[Any, ...]], Any] = self._found.get
+        self._found: dict[Hashable, Any] = {}
+        self.get: Callable[[Hashable], Any] = self._found.get
         """The cached value or None: the dict's own lookup, called ~100 times a consultation
         (``put`` empties the same dict, never replaces it)."""
 
-    def put(self, key: tuple[Any, ...], value: Any) -> Any:
+    def __len__(self) -> int:
+        return len(self._found)
+
+    def put(self, key: Hashable, value: Any) -> Any:
         if len(self._found) >= self.size:
             self._found.clear()
         self._found[key] = value

@@ -401,12 +401,15 @@ def test_a_consultation_stops_at_the_firing_budget_with_an_error_naming_the_last
     assert len(firing.steps) == FIRING_BUDGET
 
 
-def test_numbers_read_the_same_whether_kept_or_not() -> None:
+def test_numbers_read_the_same_whether_kept_or_not(monkeypatch: pytest.MonkeyPatch) -> None:
     """Formatted numbers are kept (bounded): equal values share a text, and a kept text is
     the one formatting gives."""
     from engine import labels
 
-    labels._numbers.clear()
+    monkeypatch.setattr(labels, "_numbers", labels.TextCache(labels.NUMBERS_KEPT))
+    labels._numbers.put(0.5, "kept")  # a kept text is what is shown…
+    assert labels.number(0.5) == "kept"
+    monkeypatch.setattr(labels, "_numbers", labels.TextCache(labels.NUMBERS_KEPT))  # …so: empty
     cases = [(1234567, "1,234,567"), (1234567.0, "1,234,567"), (2.5, "2.5"), (0.125, "0.12")]
     cases += [(-3.1, "-3.1"), (-0.0, "0"), (1e20, "100,000,000,000,000,000,000"), (7.999, "8")]
     for _ in range(2):  # formatted, then kept
