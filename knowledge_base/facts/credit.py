@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import model_validator
+
 from knowledge_base.facts._fields import Section, fact_field
 from knowledge_base.facts.customer import MONEY_MAX
 
@@ -17,6 +19,11 @@ Report = Literal["not_done", "favourable", "neutral", "adverse"]
 """What one investigation channel returned (MKT-CM §Credit/investigation)."""
 Trend = Literal["improving", "stable", "deteriorating"]
 Security = Literal["none", "guarantee", "bank_guarantee", "collateral"]
+DelayTrend = Literal["improving", "stable", "worsening"]
+
+BUCKETS = ("1_30", "31_60", "61_90", "over_90")
+"""Days-late buckets of the late-invoice counts (``late_12m_<bucket>``, ``late_24m_<bucket>``)."""
+COUNT_MAX = 100_000
 
 DAYS_MAX = 36_500
 """Upper bound of any count of days in a case (100 years)."""
@@ -109,6 +116,115 @@ class Credit(Section):
         ge=0,
         le=1000,
     )
+    late_12m_1_30: int | None = fact_field(
+        "Invoices paid (or still open) 1-30 days late in the last 12 months, 0-100000; "
+        "give all four 12-month counts or none.",
+        "近12个月逾期1-30天发票数",
+        label="late 1-30 days, last 12 months",
+        unit="invoices",
+        default=None,
+        ge=0,
+        le=COUNT_MAX,
+    )
+    late_12m_31_60: int | None = fact_field(
+        "Invoices 31-60 days late in the last 12 months, 0-100000.",
+        "近12个月逾期31-60天发票数",
+        label="late 31-60 days, last 12 months",
+        unit="invoices",
+        default=None,
+        ge=0,
+        le=COUNT_MAX,
+    )
+    late_12m_61_90: int | None = fact_field(
+        "Invoices 61-90 days late in the last 12 months, 0-100000.",
+        "近12个月逾期61-90天发票数",
+        label="late 61-90 days, last 12 months",
+        unit="invoices",
+        default=None,
+        ge=0,
+        le=COUNT_MAX,
+    )
+    late_12m_over_90: int | None = fact_field(
+        "Invoices more than 90 days late in the last 12 months, 0-100000.",
+        "近12个月逾期90天以上发票数",
+        label="late over 90 days, last 12 months",
+        unit="invoices",
+        default=None,
+        ge=0,
+        le=COUNT_MAX,
+    )
+    late_24m_1_30: int | None = fact_field(
+        "Invoices 1-30 days late in the last 24 months (the last 12 included), 0-100000; "
+        "give all four 24-month counts or none, each at least its 12-month count.",
+        "近24个月逾期1-30天发票数",
+        label="late 1-30 days, last 24 months",
+        unit="invoices",
+        default=None,
+        ge=0,
+        le=COUNT_MAX,
+    )
+    late_24m_31_60: int | None = fact_field(
+        "Invoices 31-60 days late in the last 24 months (the last 12 included), 0-100000.",
+        "近24个月逾期31-60天发票数",
+        label="late 31-60 days, last 24 months",
+        unit="invoices",
+        default=None,
+        ge=0,
+        le=COUNT_MAX,
+    )
+    late_24m_61_90: int | None = fact_field(
+        "Invoices 61-90 days late in the last 24 months (the last 12 included), 0-100000.",
+        "近24个月逾期61-90天发票数",
+        label="late 61-90 days, last 24 months",
+        unit="invoices",
+        default=None,
+        ge=0,
+        le=COUNT_MAX,
+    )
+    late_24m_over_90: int | None = fact_field(
+        "Invoices more than 90 days late in the last 24 months (the last 12 included), "
+        "0-100000.",
+        "近24个月逾期90天以上发票数",
+        label="late over 90 days, last 24 months",
+        unit="invoices",
+        default=None,
+        ge=0,
+        le=COUNT_MAX,
+    )
+    avg_days_beyond_terms: float | None = fact_field(
+        "Average days beyond terms over the last 12 months (each invoice's days late, paid on "
+        "time counting 0, weighted by amount), 0-3650; not given if unknown.",
+        "平均超期天数",
+        label="average days beyond terms",
+        unit="days",
+        default=None,
+        ge=0,
+        le=3650,
+    )
+    dbt_trend: DelayTrend | None = fact_field(
+        "Direction of the days beyond terms over the last year: improving, stable or "
+        "worsening; not given if unknown.",
+        "超期天数趋势",
+        label="days-beyond-terms trend",
+        default=None,
+    )
+    worst_delay_months_ago: int | None = fact_field(
+        "Months since the longest delay in the payment record (0 = this month), 0-1200; not "
+        "given if unknown, which counts as recent.",
+        "最长逾期距今月数",
+        label="months since the longest delay",
+        unit="months",
+        default=None,
+        ge=0,
+        le=1200,
+    )
+    worst_delay_disputed: bool = fact_field(
+        "The longest delay was an invoice the customer disputed, paid once the dispute was "
+        "settled: yes or no (default no).",
+        "最长逾期系争议发票且已解决",
+        label="longest delay was a settled dispute",
+        default=False,
+    )
     debt_ratio_pct: float | None = fact_field(
         "Total liabilities over total assets from the latest balance sheet, in percent, "
         "0-1000; not given if unknown.",
@@ -188,3 +304,26 @@ class Credit(Section):
         label="security offered",
         default="none",
     )
+
+    @model_validator(mode="after")
+    def _late_counts_fit_together(self) -> Credit:
+        """The bucket counts describe one invoice history: a partial set or a 24-month count
+        below its 12-month count would be read as a better record than the customer has."""
+        for window in ("12m", "24m"):
+            given = [b for b in BUCKETS if getattr(self, f"late_{window}_{b}") is not None]
+            if given and len(given) != len(BUCKETS):
+                missing = ", ".join(f"late_{window}_{b}" for b in BUCKETS if b not in given)
+                raise ValueError(
+                    f"the {window} late-invoice counts come together: {missing} not given "
+                    "(give 0 for a bucket with no late invoices, or leave out all four)"
+                )
+        if self.late_24m_1_30 is not None and self.late_12m_1_30 is None:
+            raise ValueError("late_24m_* counts need the late_12m_* counts too")
+        for bucket in BUCKETS if self.late_24m_1_30 is not None else ():
+            recent, longer = getattr(self, f"late_12m_{bucket}"), getattr(self, f"late_24m_{bucket}")
+            if longer < recent:
+                raise ValueError(
+                    f"late_24m_{bucket} ({longer}) is less than late_12m_{bucket} ({recent}): "
+                    "the last 24 months include the last 12"
+                )
+        return self
