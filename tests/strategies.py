@@ -42,8 +42,47 @@ def _amounts() -> st.SearchStrategy[int]:
     return st.one_of(st.integers(1, 2_000_000), st.integers(1, 10**12))
 
 
+BUCKETS = ("1_30", "31_60", "61_90", "over_90")
+
+
+@st.composite
+def late_counts(draw: st.DrawFn) -> dict[str, int]:
+    """The late-invoice counts as a credit section holds them: none, 12 months, or 12 and 24
+    months with every 24-month count at least its 12-month count."""
+    shape = draw(st.sampled_from(["none", "12m", "24m"]))
+    if shape == "none":
+        return {}
+    counts = {f"late_12m_{b}": draw(st.integers(0, 6), label=f"12m_{b}") for b in BUCKETS}
+    if shape == "24m":
+        for b in BUCKETS:
+            counts[f"late_24m_{b}"] = counts[f"late_12m_{b}"] + draw(st.integers(0, 6))
+    return counts
+
+
+def _pattern() -> st.SearchStrategy[dict[str, Any]]:
+    """The payment-pattern fields other than the counts, each often missing."""
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            "avg_days_beyond_terms": st.floats(0, 60, allow_nan=False),
+            "dbt_trend": st.sampled_from(["improving", "stable", "worsening"]),
+            "worst_delay_months_ago": st.integers(0, 60),
+            "worst_delay_disputed": st.booleans(),
+        },
+    )
+
+
 def credits() -> st.SearchStrategy[dict[str, Any]]:
     """Valid credit sections over each field's whole range, optional fields often missing."""
+    return st.builds(
+        lambda base, counts, pattern: {**base, **counts, **pattern},
+        _base_credits(),
+        late_counts(),
+        _pattern(),
+    )
+
+
+def _base_credits() -> st.SearchStrategy[dict[str, Any]]:
     return st.fixed_dictionaries(
         {
             "requested_amount": _amounts(),

@@ -182,8 +182,7 @@ class Credit(Section):
         le=COUNT_MAX,
     )
     late_24m_over_90: int | None = fact_field(
-        "Invoices more than 90 days late in the last 24 months (the last 12 included), "
-        "0-100000.",
+        "Invoices more than 90 days late in the last 24 months (the last 12 included), 0-100000.",
         "近24个月逾期90天以上发票数",
         label="late over 90 days, last 24 months",
         unit="invoices",
@@ -320,7 +319,10 @@ class Credit(Section):
         if self.late_24m_1_30 is not None and self.late_12m_1_30 is None:
             raise ValueError("late_24m_* counts need the late_12m_* counts too")
         for bucket in BUCKETS if self.late_24m_1_30 is not None else ():
-            recent, longer = getattr(self, f"late_12m_{bucket}"), getattr(self, f"late_24m_{bucket}")
+            recent, longer = (
+                getattr(self, f"late_12m_{bucket}"),
+                getattr(self, f"late_24m_{bucket}"),
+            )
             if longer < recent:
                 raise ValueError(
                     f"late_24m_{bucket} ({longer}) is less than late_12m_{bucket} ({recent}): "
