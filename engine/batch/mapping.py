@@ -89,6 +89,7 @@ OUTPUT_COLUMNS: tuple[Column, ...] = (
         "information_sufficiency",
         description="credit information: sufficient | partial | insufficient",
     ),
+    Column("risk_score", "risk_score", description="credit risk points (sum of the indicators)"),
     Column("risk_level", "risk_level", description="low | medium | high | very_high"),
     Column(
         "credit_decision",

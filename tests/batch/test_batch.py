@@ -80,6 +80,9 @@ def test_one_output_row_per_input_row_in_order_with_the_main_conclusions(one_wor
     )
     refused = [r for r in ok if r["credit_decision"] != "approve"]
     assert refused and all(r["principal_reasons"] for r in refused)
+    assessed = [r for r in ok if r["credit_decision"]]
+    assert assessed and all(float(r["risk_score"]) >= 0 and r["risk_level"] for r in assessed)
+    assert all(r["risk_score"] == "" for r in ok if not r["credit_decision"])
 
 
 def test_bad_rows_go_to_the_errors_file_with_row_field_and_message(one_worker: Path) -> None:
