@@ -5,7 +5,8 @@ facts, fields, parameters, topics, values and formulas
 that do not exist; citations to unknown sources or sections; texts missing or untranslated;
 topic values no rule can conclude; rules that can never fire given the fields' declared
 domains (or because a topic value they need is never concluded); parameters and formulas
-nothing uses; parameter values outside their declared range.
+nothing uses; parameter values outside their declared range; one-valued topics whose rules
+leave a gap or overlap in their inputs' declared domains (``engine.lint_tables``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from engine.domains import field_domain, is_empty, narrow
+from engine.lint_tables import table_findings
 from engine.references import Finding, reference_findings
 from knowledge_base import Knowledge
 from knowledge_base.facts import SECTIONS
@@ -188,4 +190,5 @@ def lint(rulebase: RuleBase, kb: Knowledge) -> list[Finding]:
     findings.extend(unproduced_findings(rulebase, kb))
     findings.extend(dead_rule_findings(rulebase, kb))
     findings.extend(usage_findings(rulebase, kb))
+    findings.extend(table_findings(rulebase, kb))
     return findings
