@@ -49,7 +49,7 @@ def consult(
     if lang not in ("en", "zh"):
         raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
     chosen = engine or default_engine()
-    parsed = parse_case(case)
+    parsed = parse_case(case, lang)
     result = chosen.consult(parsed, lang=lang)
     if record is False:
         return result

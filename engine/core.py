@@ -90,7 +90,7 @@ class Engine:
         self, case: Case | dict[str, Any], lang: str = "en", what_if: bool = True
     ) -> Result:
         """Validate, infer, explain and enrich one consultation."""
-        parsed = parse_case(case)
+        parsed = parse_case(case, lang)
         facts = case_facts(parsed)
         firing = self.infer(parsed, facts)
         result = assemble(self.explainer(lang), firing, {f["t"]: f for f in facts})

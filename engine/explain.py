@@ -16,7 +16,7 @@ from typing import Any
 
 from engine.conditions import expected
 from engine.firing import Derived, Firing
-from engine.intake import Fact
+from engine.intake import CASE_FACT, Fact
 from engine.labels import field_label, topic_value_label, value_formatter, value_label
 from engine.result import HowStep, WhyNot
 from engine.textcache import TextCache
@@ -77,6 +77,10 @@ def _test_text(test: Test, pattern: Pattern, kb: Knowledge, lang: str) -> TestTe
         return TestText(
             pattern.name, test.field, before, need, label, actual, after if hole else None
         )
+    sentence = f"explain.flag.{test.field}.{str(test.value).lower()}"
+    if fact == CASE_FACT and test.op == "eq" and sentence in kb.texts["en"]:
+        text = kb.text(sentence, lang)  # "no collection section", not "… given is no"
+        return TestText(pattern.name, test.field, text, text, label, actual)
     wanted = value_label(fact, test.field, expected(test, kb), kb, lang)
     text = kb.text("explain.test_value", lang, label=label, op=op, expected=wanted)
     return TestText(pattern.name, test.field, text, text, label, actual)

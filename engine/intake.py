@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from engine.errors import FieldProblem, InputError
+from knowledge_base import load_knowledge
 from knowledge_base.facts import SECTIONS, Case
 
 Fact = dict[str, Any]
@@ -53,11 +54,14 @@ def _known_fields(loc: tuple[Any, ...]) -> list[str]:
     return list(model.model_fields)
 
 
-def _problem(error: Any) -> FieldProblem:
+def _problem(error: Any, lang: str = "en") -> FieldProblem:
     loc = tuple(error["loc"])
     field = ".".join(str(p) for p in loc)
     message = str(error["msg"])
-    if error["type"] == "extra_forbidden":
+    translated = f"validation.{error['type']}"  # the case's own checks, in both languages
+    if translated in load_knowledge().texts[lang]:
+        message = load_knowledge().text(translated, lang, **error.get("ctx", {}))
+    elif error["type"] == "extra_forbidden":
         known = _known_fields(loc)
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -67,8 +71,9 @@ def _problem(error: Any) -> FieldProblem:
     return FieldProblem(field, error.get("input") if error["type"] != "missing" else None, message)
 
 
-def parse_case(case: Case | dict[str, Any]) -> Case:
-    """Validate a case; every problem is reported with its field, value and what is allowed."""
+def parse_case(case: Case | dict[str, Any], lang: str = "en") -> Case:
+    """Validate a case; every problem is reported with its field, value and what is allowed
+    (the checks between sections in ``lang``, from the knowledge base's ``validation`` texts)."""
     if isinstance(case, Case):
         return case
     if not isinstance(case, dict):
@@ -76,7 +81,7 @@ def parse_case(case: Case | dict[str, Any]) -> Case:
     try:
         return Case.model_validate(case)
     except ValidationError as exc:
-        raise InputError([_problem(e) for e in exc.errors()]) from exc
+        raise InputError([_problem(e, lang) for e in exc.errors()]) from exc
 
 
 def engine_value(value: Any) -> Any:

@@ -224,24 +224,31 @@ def test_the_credit_decision_shapes_the_offers(cust: dict[str, Any], deal: dict[
         None: "not_assessed",
         "approve": "cleared",
         "approve_with_conditions": "conditional",
-        "refer": "unavailable",
+        "refer": "under_review",
         "decline": "unavailable",
     }[decision]
     assert result.value("deal_credit_status") == status
     techniques, responses = result.values("closing_technique"), result.values("objection_response")
-    if status in ("unavailable", "conditional"):
+    if status in ("unavailable", "conditional", "under_review"):
         assert "instalment_offer" not in techniques
         assert "price_instalments" not in responses
         if deal["stage"] in ACTIVE:
             assert "credit_terms_beyond_decision" in result.values("avoid")
     if status == "unavailable" and deal["stage"] in ACTIVE:
         assert {"prepayment_offer", "pilot_order"} <= set(techniques)
+    if status == "under_review":  # the credit manager decides first: no cash terms before it
+        assert "prepayment_offer" not in techniques and "price_cash_terms" not in responses
+        if deal["stage"] != "after_sales":
+            assert "await_credit_decision" in result.values("next_action")
+        if deal["stage"] in ACTIVE:
+            assert "cash_terms_before_credit_decision" in result.values("avoid")
     if "price" in deal.get("objections", []):
         wanted = {
             "cleared": "price_instalments",
             "not_assessed": "price_instalments",
             "conditional": "price_conditional_terms",
             "unavailable": "price_cash_terms",
+            "under_review": "price_after_credit_review",
         }[status]
         assert wanted in responses
     if "instalment_offer" in techniques and status == "not_assessed":
@@ -262,7 +269,7 @@ def test_a_credit_section_s_decision_always_sets_the_deal_s_credit_status(
     status = {
         "approve": "cleared",
         "approve_with_conditions": "conditional",
-        "refer": "unavailable",
+        "refer": "under_review",
         "decline": "unavailable",
     }[decision]
     assert found["deal_credit_status"] == [status]  # whatever deal.credit_decision says
@@ -271,6 +278,7 @@ def test_a_credit_section_s_decision_always_sets_the_deal_s_credit_status(
             "cleared": "price_instalments",
             "conditional": "price_conditional_terms",
             "unavailable": "price_cash_terms",
+            "under_review": "price_after_credit_review",
         }[status]
         assert offer in found["objection_response"]
 
@@ -359,6 +367,7 @@ def test_the_conditional_offer_lists_the_credit_conditions() -> None:
         "longest_days_overdue": 20,
         "debt_ratio_pct": 55,
         "years_in_business": 6,
+        "financial_trend": "stable",  # an unknown trend would count as deteriorating: refer
         "bank_report": "favourable",
         "agency_report": "favourable",
         "annual_turnover": 20_000_000,

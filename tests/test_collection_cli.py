@@ -46,7 +46,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     },
     "collection-legal-recovery": {
         "types": {"scheming": 2},
-        "strategies": ["counter_wheel_battle", "troops_at_the_gate"],
+        "strategies": ["counter_wheel_battle"],  # no personal pressure in legal recovery
         "occasion": "their_premises",
         "means": ["suspend_cooperation", "legal_recovery"],
         "level": "legal",

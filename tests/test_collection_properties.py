@@ -3,7 +3,9 @@
 Accounts are drawn from the whole declared domain of the collection section (amounts either
 side of the large-amount mark, days around every band, every situation, any set of signals);
 customers from the grading strategy, so that every grade meets every account. An oracle written
-from the parameters (not from the rules) gives the escalation level each account must get.
+from the parameters (not from the rules) gives the escalation level each account must get. A
+credible repayment plan (acknowledged, first payment made, not too long, debtor not insolvent)
+holds the days and the broken promises at negotiation: inability is not bad faith.
 """
 
 from __future__ import annotations
@@ -56,6 +58,16 @@ def _days() -> st.SearchStrategy[int]:
     return st.one_of(st.integers(1, 200), st.integers(1, 36_500))
 
 
+def _valid(coll: dict[str, Any]) -> dict[str, Any]:
+    """The draw as a valid section: an acknowledged debt is not disputed, a plan payment needs
+    a plan (both refused by the model)."""
+    if coll.get("debt_acknowledged"):
+        coll["debt_disputed"] = False
+    if "plan_months" not in coll:
+        coll.pop("plan_first_payment_made", None)
+    return coll
+
+
 def collections() -> st.SearchStrategy[dict[str, Any]]:
     return st.fixed_dictionaries(
         {
@@ -71,8 +83,11 @@ def collections() -> st.SearchStrategy[dict[str, Any]]:
             "debt_disputed": st.booleans(),
             "situation": st.sampled_from(SITUATIONS),
             "signals": st.lists(st.sampled_from(SIGNALS), unique=True, max_size=6),
+            "debt_acknowledged": st.booleans(),
+            "plan_months": st.integers(1, 120),
+            "plan_first_payment_made": st.booleans(),
         },
-    )
+    ).map(_valid)
 
 
 def infer(cust: dict[str, Any], coll: dict[str, Any]) -> Firing:
@@ -100,7 +115,24 @@ def advise(cust: dict[str, Any], coll: dict[str, Any]) -> Result:
 # ------------------------------------------------------------------ the escalation oracle
 
 
+def credible_plan(coll: dict[str, Any]) -> bool:
+    return bool(
+        coll.get("plan_months", 10**6) <= param("collection.credible_plan_max_months")
+        and coll.get("debt_acknowledged")
+        and coll.get("plan_first_payment_made")
+        and coll.get("situation") != "insolvent"
+    )
+
+
+def plan_value(coll: dict[str, Any]) -> str:
+    if "plan_months" not in coll:
+        return "none"
+    return "credible" if credible_plan(coll) else "not_credible"
+
+
 def days_level(coll: dict[str, Any]) -> str:
+    if credible_plan(coll):
+        return "negotiate"
     days = coll["days_overdue"]
     if coll["overdue_amount"] >= param("collection.large_amount_min"):
         bands = [
@@ -121,6 +153,8 @@ def days_level(coll: dict[str, Any]) -> str:
 
 
 def promises_level(coll: dict[str, Any]) -> str:
+    if credible_plan(coll):
+        return "negotiate"
     broken = coll.get("promises_broken", 0)
     for lv in ("legal", "suspend", "pressure", "firm"):
         if broken >= param(f"collection.{lv}_min_broken_promises"):
@@ -155,6 +189,7 @@ def test_the_level_is_the_highest_any_aspect_calls_for_and_sets_the_means(
     firing = infer(cust, coll)  # a RuleConflictError would fail the test here
     for topic in (
         "escalation_level",
+        "repayment_plan",
         "escalation_by_days",
         "escalation_by_promises",
         "escalation_by_situation",
@@ -167,6 +202,7 @@ def test_the_level_is_the_highest_any_aspect_calls_for_and_sets_the_means(
     (service_tier,) = values(firing, "service_tier")
     want = expected_level(coll, difference_class)
     assert values(firing, "escalation_level") == [want]
+    assert values(firing, "repayment_plan") == [plan_value(coll)]
     valuable = service_tier in ("vip", "key") and difference_class != "below_zero"
     transfusion = (
         valuable and coll.get("situation") == "temporarily_short" and want in ("negotiate", "firm")
@@ -303,9 +339,11 @@ def test_legal_recovery_is_advised_once_a_threshold_is_passed_and_never_before(
     firing = infer(cust, coll)
     large = coll["overdue_amount"] >= param("collection.large_amount_min")
     legal_days = param("collection.large_legal_min_days" if large else "collection.legal_min_days")
+    broken = coll.get("promises_broken", 0)
+    unwilling = not credible_plan(coll)  # a credible plan holds days and promises at negotiate
     passed = (
-        coll["days_overdue"] >= legal_days
-        or coll.get("promises_broken", 0) >= param("collection.legal_min_broken_promises")
+        (unwilling and coll["days_overdue"] >= legal_days)
+        or (unwilling and broken >= param("collection.legal_min_broken_promises"))
         or coll.get("situation") == "insolvent"
     )
     means = values(firing, "collection_means")
@@ -395,10 +433,13 @@ def test_strategies_are_the_source_s_for_each_type_addressed(
     result = advise(cust, coll)
     main = {SIGNAL_RULES[s][0][1] for s in coll.get("signals", [])}
     strategies = [c for c in result.conclusions if c.topic == "collection_strategy"]
-    assert {STRATEGY_TYPE[str(c.value)] for c in strategies} == main
+    legal = result.value("escalation_level") == "legal"  # personal pressure stops there
     assert {str(c.value) for c in strategies} == {
-        s for s, debtor in STRATEGY_TYPE.items() if debtor in main
+        s
+        for s, debtor in STRATEGY_TYPE.items()
+        if debtor in main and not (legal and s in PERSONAL_PRESSURE)
     }
+    assert {STRATEGY_TYPE[str(c.value)] for c in strategies} <= main
     type_order = [c.value for c in result.conclusions if c.topic == "debtor_type"]
     positions = [type_order.index(STRATEGY_TYPE[str(c.value)]) for c in strategies]
     assert positions == sorted(positions)  # strategies follow the rank of their type
@@ -414,12 +455,28 @@ def _strategy_types() -> dict[str, str]:
     for rule in RULES:
         for c in rule.then:
             if c.topic == "collection_strategy":
-                (pattern,) = rule.when
+                (pattern,) = [p for p in rule.when if p.fact == "type_to_address"]
                 found[str(c.value)] = str(pattern.tests[0].value)
     return found
 
 
 STRATEGY_TYPE = _strategy_types()
+PERSONAL_PRESSURE = frozenset(
+    {"carrot_and_stick", "troops_at_the_gate", "courteous_offensive", "constraint"}
+)
+"""Strategies that press the debtor in person: they stop once the debt is in legal recovery."""
+
+
+def test_personal_pressure_strategies_are_exactly_those_stopped_in_legal_recovery() -> None:
+    stopped = set()
+    for rule in RULES:
+        gated = [p for p in rule.when if p.fact == "escalation_level"]
+        for c in rule.then:
+            if c.topic == "collection_strategy" and gated:
+                (pattern,) = gated
+                assert "legal" not in (pattern.tests[0].values or ()), rule.id
+                stopped.add(str(c.value))
+    assert stopped == PERSONAL_PRESSURE
 
 
 # ------------------------------------------------------------------ ranking and grouping
@@ -475,6 +532,10 @@ def test_without_a_collection_section_the_module_says_nothing(cust: dict[str, An
 def test_a_credit_freeze_declines_credit_and_an_open_line_changes_nothing(
     case: dict[str, Any], coll: dict[str, Any]
 ) -> None:
+    credit = dict(case["credit"])  # the credit section shows the arrears collection shows
+    credit["current_days_overdue"] = max(credit["current_days_overdue"], coll["days_overdue"])
+    credit["overdue_amount"] = max(credit["overdue_amount"], coll["overdue_amount"])
+    case = {**case, "credit": credit}
     with_collection = ENGINE.infer(parse_case({**case, "collection": coll}))
     without = ENGINE.infer(parse_case(case))
     (hold,) = values(with_collection, "credit_hold")
@@ -502,8 +563,10 @@ def test_the_freeze_is_named_among_the_credit_decision_s_reasons() -> None:
         "agency_report": "favourable",
         "requested_amount": 60_000,
         "requested_term_days": 30,
+        "current_days_overdue": 65,  # the same arrears as the collection section
+        "overdue_amount": 50_000,
     }
-    coll = {"overdue_amount": 50_000, "days_overdue": 95, "situation": "able_to_pay"}
+    coll = {"overdue_amount": 50_000, "days_overdue": 65, "situation": "able_to_pay"}
     case = {"customer": customer(), "credit": credit, "collection": coll}
     alone = consult({"customer": customer(), "credit": credit}, record=False)
     assert alone.value("credit_decision") != "decline"

@@ -10,6 +10,7 @@ import pytest
 from engine import InputError, consult, default_engine
 from engine.render import render_result
 from engine.result import Conclusion, Result
+from knowledge_base.facts.credit import BUCKETS
 from tests.conftest import customer
 
 CLEAN: dict[str, Any] = {
@@ -261,3 +262,33 @@ def test_when_no_single_change_is_enough_the_text_says_so() -> None:
     assert decision(nothing_known).details["what_would_change"] == []
     text = render_result(nothing_known, "T-1", default_engine().compiled.knowledge)
     assert "what would change it: none" in text
+
+
+@pytest.mark.parametrize(
+    ("counts", "lang", "field", "says"),
+    [
+        ({"late_12m_1_30": 1}, "en", "credit.late_12m_over_90", "give all four counts"),
+        ({"late_12m_1_30": 1}, "zh", "credit.late_12m_over_90", "四档须一并填写"),
+        (
+            {**{f"late_{w}_{b}": 0 for w in ("12m", "24m") for b in BUCKETS}, "late_12m_1_30": 2},
+            "en",
+            "credit.late_24m_1_30",
+            "late_24m_1_30 is 0 but late_12m_1_30 is 2",
+        ),
+        (
+            {**{f"late_{w}_{b}": 0 for w in ("12m", "24m") for b in BUCKETS}, "late_12m_1_30": 2},
+            "zh",
+            "credit.late_24m_1_30",
+            "近24个月包含近12个月",
+        ),
+        ({f"late_24m_{b}": 0 for b in BUCKETS}, "en", "credit.late_12m_1_30", "need the 12-month"),
+    ],
+)
+def test_late_invoice_counts_that_do_not_fit_together_are_refused_at_their_field(
+    counts: dict[str, int], lang: str, field: str, says: str
+) -> None:
+    base = {k: v for k, v in CLEAN.items() if not k.startswith("late_")}
+    with pytest.raises(InputError) as caught:
+        run({**base, **counts}, lang=lang)
+    messages = {p.field: p.message for p in caught.value.problems}
+    assert says in messages[field]

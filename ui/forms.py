@@ -212,6 +212,9 @@ _CONTEXT = ("ge", "le", "gt", "lt", "min_length", "max_length")
 
 def _message(error: Mapping[str, Any]) -> str:
     """A pydantic error in the current language (its English text if the type is not known)."""
+    own = f"validation.{error['type']}"  # the case's own checks across fields
+    if own in kb().texts["en"]:
+        return kb().text(own, lang(), **(error.get("ctx") or {}))
     context = {k: v for k, v in (error.get("ctx") or {}).items() if k in _CONTEXT}
     shown = {k: value_label("", "", v, kb(), lang()) for k, v in context.items()}
     return t_or(f"problem.{error['type']}", str(error["msg"]), **shown)

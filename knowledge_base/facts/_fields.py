@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from knowledge_base import load_knowledge
 
 
 class Section(BaseModel):
@@ -41,3 +44,19 @@ def catalogue_field(en: str, zh: str, *, label: str, catalogue: str) -> Any:
     """
     extra: dict[str, Any] = {"zh": zh, "en": label, "catalogue": catalogue}
     return Field(default_factory=list, description=en, json_schema_extra=extra)
+
+
+def case_problem(
+    kind: str, loc: tuple[str, ...], given: object, /, **ctx: object
+) -> InitErrorDetails:
+    """A problem found by a check across fields: pydantic error type ``kind`` at ``loc``, its
+    message the knowledge base's text ``validation.<kind>`` (English here; intake and the forms
+    show it in the user's language from the same ``ctx``)."""
+    template = load_knowledge().texts["en"][f"validation.{kind}"]  # pydantic fills in the ctx
+    return InitErrorDetails(type=PydanticCustomError(kind, template, ctx), loc=loc, input=given)
+
+
+def refuse(model: type[BaseModel], problems: list[InitErrorDetails]) -> None:
+    """Raise every problem at once (a model validator reports each at its own field)."""
+    if problems:
+        raise ValidationError.from_exception_data(model.__name__, problems)

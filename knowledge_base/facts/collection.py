@@ -6,13 +6,25 @@ observed in contacts is a list of items of the ``debtor_signals`` catalogue
 the rules read the debtor type(s) from it. Earlier attempts are counted per outcome, each
 count 0 when there were none. What the debtor's situation is may not be known yet: that is a
 value the rules reason about (``unknown``), not a validation error.
+
+Inability and bad faith are told apart by what the debtor does about the debt: a debtor who
+acknowledges it (``debt_acknowledged``) and proposes a repayment plan (``plan_months``) whose
+first payment it has made (``plan_first_payment_made``) has a credible plan when the plan is no
+longer than ``collection.credible_plan_max_months`` and the debtor is not insolvent; the rules
+then negotiate, even after broken promises. A debt cannot be acknowledged and disputed at once,
+and a first plan payment needs a plan: both are refused here (``ValueError``).
+
+How this section must agree with the credit section of the same case is checked on the case
+(``knowledge_base.facts.Case``).
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from knowledge_base.facts._fields import Section, catalogue_field, fact_field
+from pydantic import model_validator
+
+from knowledge_base.facts._fields import Section, case_problem, catalogue_field, fact_field, refuse
 from knowledge_base.facts.credit import DAYS_MAX
 from knowledge_base.facts.customer import MONEY_MAX
 
@@ -127,6 +139,30 @@ class Collection(Section):
         label="debt disputed",
         default=False,
     )
+    debt_acknowledged: bool = fact_field(
+        "The debtor acknowledges the debt (the amount and that it is owed), in writing or in a "
+        "meeting; yes/no, default no. Not together with debt_disputed.",
+        "债务人承认欠款",
+        label="debt acknowledged",
+        default=False,
+    )
+    plan_months: int | None = fact_field(
+        "Months the repayment plan proposed by the debtor needs to clear the overdue amount, "
+        "1-120; not given if no plan was proposed.",
+        "还款计划期限",
+        label="repayment plan length",
+        unit="months",
+        default=None,
+        ge=1,
+        le=120,
+    )
+    plan_first_payment_made: bool = fact_field(
+        "The first instalment (or a down payment) of the proposed repayment plan has been paid; "
+        "yes/no, default no. Only with plan_months.",
+        "还款计划首期款已支付",
+        label="first plan payment made",
+        default=False,
+    )
     situation: Situation = fact_field(
         "The debtor's situation: able_to_pay, temporarily_short (of cash), insolvent or "
         "unknown; default unknown.",
@@ -141,3 +177,15 @@ class Collection(Section):
         label="behaviour observed",
         catalogue="debtor_signals",
     )
+
+    @model_validator(mode="after")
+    def _acknowledgement_and_plan_fit_together(self) -> Collection:
+        """A debt acknowledged and disputed at once, or a plan payment without a plan, would be
+        read as a credible plan (or as a dispute) that the debtor never offered."""
+        problems = []
+        if self.debt_acknowledged and self.debt_disputed:
+            problems.append(case_problem("acknowledged_and_disputed", ("debt_acknowledged",), True))
+        if self.plan_first_payment_made and self.plan_months is None:
+            problems.append(case_problem("plan_payment_without_plan", ("plan_months",), None))
+        refuse(type(self), problems)
+        return self

@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import model_validator
+from pydantic_core import InitErrorDetails
 
-from knowledge_base.facts._fields import Section, fact_field
+from knowledge_base.facts._fields import Section, case_problem, fact_field, refuse
 from knowledge_base.facts.customer import MONEY_MAX
 
 Report = Literal["not_done", "favourable", "neutral", "adverse"]
@@ -307,25 +308,57 @@ class Credit(Section):
     @model_validator(mode="after")
     def _late_counts_fit_together(self) -> Credit:
         """The bucket counts describe one invoice history: a partial set or a 24-month count
-        below its 12-month count would be read as a better record than the customer has."""
+        below its 12-month count would be read as a better record than the customer has.
+        Each problem is reported at its own field, in the user's language at intake."""
+        refuse(type(self), [*self._incomplete_windows(), *self._shorter_than_recent()])
+        return self
+
+    def _incomplete_windows(self) -> list[InitErrorDetails]:
+        problems = []
+        recent_given = any(getattr(self, f"late_12m_{b}") is not None for b in BUCKETS)
         for window in ("12m", "24m"):
-            given = [b for b in BUCKETS if getattr(self, f"late_{window}_{b}") is not None]
-            if given and len(given) != len(BUCKETS):
-                missing = ", ".join(f"late_{window}_{b}" for b in BUCKETS if b not in given)
-                raise ValueError(
-                    f"the {window} late-invoice counts come together: {missing} not given "
-                    "(give 0 for a bucket with no late invoices, or leave out all four)"
-                )
-        if self.late_24m_1_30 is not None and self.late_12m_1_30 is None:
-            raise ValueError("late_24m_* counts need the late_12m_* counts too")
-        for bucket in BUCKETS if self.late_24m_1_30 is not None else ():
+            fields = [f"late_{window}_{b}" for b in BUCKETS]
+            given = [f for f in fields if getattr(self, f) is not None]
+            if not given:
+                continue
+            kind = "late_counts_incomplete" if recent_given else "late_24m_without_12m"
+            needed = fields if kind == "late_counts_incomplete" else []
+            needed += [f"late_12m_{b}" for b in BUCKETS] if not recent_given else []
+            for field in needed:
+                if getattr(self, field) is None:
+                    problems.append(_problem(kind, field, None, window=window[:2]))
+        return problems
+
+    def _shorter_than_recent(self) -> list[InitErrorDetails]:
+        problems = []
+        for bucket in BUCKETS:
             recent, longer = (
                 getattr(self, f"late_12m_{bucket}"),
                 getattr(self, f"late_24m_{bucket}"),
             )
-            if longer < recent:
-                raise ValueError(
-                    f"late_24m_{bucket} ({longer}) is less than late_12m_{bucket} ({recent}): "
-                    "the last 24 months include the last 12"
+            if recent is not None and longer is not None and longer < recent:
+                problems.append(
+                    _problem("late_24m_below_12m", f"late_24m_{bucket}", longer, other_value=recent)
                 )
-        return self
+        return problems
+
+
+def _problem(kind: str, field: str, given: object, **ctx: object) -> InitErrorDetails:
+    """One problem at ``credit.<field>``, its message naming the field in both languages."""
+    other = field.replace("24m", "12m")
+    return case_problem(
+        kind,
+        (field,),
+        given,
+        field=field,
+        value=given,
+        field_zh=_zh(field),
+        other=other,
+        other_zh=_zh(other),
+        **ctx,
+    )
+
+
+def _zh(field: str) -> str:
+    extra = Credit.model_fields[field].json_schema_extra
+    return str(extra.get("zh", field)) if isinstance(extra, dict) else field
