@@ -236,7 +236,7 @@ def test_manager_overrides_a_credit_decision_and_the_auditor_finds_it(session: A
     expect(metrics.first).to_have_text("Refer to a credit manager")
     expect(page.get_by_text(re.compile(r"^Recorded as audit record #\d+"))).to_be_visible()
     expect(
-        page.get_by_text("CR-007 Longest overdue over a month", exact=False).first
+        page.get_by_text("CR-007 Recent longest overdue over a month", exact=False).first
     ).to_be_visible()
 
     opened = page.get_by_test_id("stExpander").filter(
