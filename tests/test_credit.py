@@ -125,6 +125,13 @@ def test_what_would_change_is_found_by_rerunning_the_engine() -> None:
     }
     # security changes the limit and the conditions, never the risk: it cannot lift a referral
     assert "credit.security_offered" not in by_field
+    # no one can change what already happened: historical fields are never proposed
+    historical = {"worst_delay_months_ago", "worst_delay_disputed", "avg_days_beyond_terms"}
+    assert not {f.split(".", 1)[1] for f in by_field} & historical
+    stale = run({**REFER, "worst_delay_months_ago": None})  # an old delay would help, if it were
+    assert "credit.worst_delay_months_ago" not in {
+        c["field"] for c in decision(stale).details["what_would_change"]
+    }
     assert by_field["credit.debt_ratio_pct"]["to"] == 49.9
     # each suggested change really moves the decision up, and nothing else is claimed
     for change in changes:

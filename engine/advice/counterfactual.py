@@ -2,7 +2,8 @@
 
 Found by re-running inference on varied copies of the case, never from a hand-written table,
 so the answer always agrees with the rules. Only fields from which some chain of rules reaches
-the topic are varied. For each, the candidate values are:
+the topic are varied, and never a field declared historical (the late-invoice counts, days
+beyond terms: no one can change what already happened). For each, the candidate values are:
 
 - for an enumerated field, every other value, nearest in declared order first;
 - for a number the rules compare with parameters, each threshold (``≤ p`` and ``≥ p`` as is,
@@ -168,7 +169,7 @@ class Search:
         out = []
         numeric_by_formula = formula_fields(self.engine, self.section)
         relevant = relevant_fields(self.engine, self.section, topic)
-        for field in (f for f in SECTIONS[self.section].model_fields if f in relevant):
+        for field in (f for f in _negotiable(self.section) if f in relevant):
             found = self.field_change(field, field in numeric_by_formula)
             if found is not None:
                 out.append(found)
@@ -276,6 +277,18 @@ class Search:
                 return better
             return fitted if self.try_value(field, fitted) is not None else better
         return better
+
+
+def _negotiable(section: str) -> list[str]:
+    """The section's fields a change could be asked of: not those declared historical."""
+    fields = SECTIONS[section].model_fields
+    return [
+        name
+        for name, info in fields.items()
+        if not (
+            isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("historical")
+        )
+    ]
 
 
 def _least_demanding(better: dict[float, Any], worse: list[float]) -> tuple[float, str]:

@@ -27,12 +27,19 @@ def fact_field(
     label: str,
     unit: str = "",
     default: Any = ...,
+    historical: bool = False,
     **constraints: Any,
 ) -> Any:
-    """Declare an input field: English description (unit, range), short labels in both languages."""
+    """Declare an input field: English description (unit, range), short labels in both languages.
+
+    ``historical`` marks a record of what already happened (late invoices, days beyond terms):
+    "what would change it" never proposes changing it, since no one can.
+    """
     extra: dict[str, Any] = {"zh": zh, "en": label}
     if unit:
         extra["unit"] = unit
+    if historical:
+        extra["historical"] = True
     return Field(default, description=en, json_schema_extra=extra, **constraints)
 
 

@@ -126,6 +126,7 @@ class Credit(Section):
         default=None,
         ge=0,
         le=COUNT_MAX,
+        historical=True,
     )
     late_12m_31_60: int | None = fact_field(
         "Invoices 31-60 days late in the last 12 months, 0-100000.",
@@ -135,6 +136,7 @@ class Credit(Section):
         default=None,
         ge=0,
         le=COUNT_MAX,
+        historical=True,
     )
     late_12m_61_90: int | None = fact_field(
         "Invoices 61-90 days late in the last 12 months, 0-100000.",
@@ -144,6 +146,7 @@ class Credit(Section):
         default=None,
         ge=0,
         le=COUNT_MAX,
+        historical=True,
     )
     late_12m_over_90: int | None = fact_field(
         "Invoices more than 90 days late in the last 12 months, 0-100000.",
@@ -153,6 +156,7 @@ class Credit(Section):
         default=None,
         ge=0,
         le=COUNT_MAX,
+        historical=True,
     )
     late_24m_1_30: int | None = fact_field(
         "Invoices 1-30 days late in the last 24 months (the last 12 included), 0-100000; "
@@ -163,6 +167,7 @@ class Credit(Section):
         default=None,
         ge=0,
         le=COUNT_MAX,
+        historical=True,
     )
     late_24m_31_60: int | None = fact_field(
         "Invoices 31-60 days late in the last 24 months (the last 12 included), 0-100000.",
@@ -172,6 +177,7 @@ class Credit(Section):
         default=None,
         ge=0,
         le=COUNT_MAX,
+        historical=True,
     )
     late_24m_61_90: int | None = fact_field(
         "Invoices 61-90 days late in the last 24 months (the last 12 included), 0-100000.",
@@ -181,6 +187,7 @@ class Credit(Section):
         default=None,
         ge=0,
         le=COUNT_MAX,
+        historical=True,
     )
     late_24m_over_90: int | None = fact_field(
         "Invoices more than 90 days late in the last 24 months (the last 12 included), 0-100000.",
@@ -190,6 +197,7 @@ class Credit(Section):
         default=None,
         ge=0,
         le=COUNT_MAX,
+        historical=True,
     )
     avg_days_beyond_terms: float | None = fact_field(
         "Average days beyond terms over the last 12 months (each invoice's days late, paid on "
@@ -200,6 +208,7 @@ class Credit(Section):
         default=None,
         ge=0,
         le=3650,
+        historical=True,
     )
     dbt_trend: DelayTrend | None = fact_field(
         "Direction of the days beyond terms over the last year: improving, stable or "
@@ -207,6 +216,7 @@ class Credit(Section):
         "超期天数趋势",
         label="days-beyond-terms trend",
         default=None,
+        historical=True,
     )
     worst_delay_months_ago: int | None = fact_field(
         "Months since the longest delay in the payment record (0 = this month), 0-1200; not "
@@ -217,6 +227,7 @@ class Credit(Section):
         default=None,
         ge=0,
         le=1200,
+        historical=True,
     )
     worst_delay_disputed: bool = fact_field(
         "The longest delay was an invoice the customer disputed, paid once the dispute was "
@@ -224,6 +235,7 @@ class Credit(Section):
         "最长逾期系争议发票且已解决",
         label="longest delay was a settled dispute",
         default=False,
+        historical=True,
     )
     debt_ratio_pct: float | None = fact_field(
         "Total liabilities over total assets from the latest balance sheet, in percent, "
