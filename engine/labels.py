@@ -58,7 +58,8 @@ def value_label(fact: str, field: str, value: Any, kb: Knowledge, lang: str) -> 
     if isinstance(value, int | float):
         return number(value)
     if isinstance(value, list):
-        return ", ".join(value_label(fact, field, v, kb, lang) for v in value) or kb.text(
+        separator = kb.text("explain.list_separator", lang)  # 、 between Chinese items
+        return separator.join(value_label(fact, field, v, kb, lang) for v in value) or kb.text(
             "explain.nothing", lang
         )
     label = kb.value_labels.get((fact, str(value)))
