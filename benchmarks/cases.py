@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from knowledge_base.facts import SECTIONS, Case
+from knowledge_base.facts.credit import BUCKETS
 
 
 def _bounds(info: FieldInfo) -> tuple[float, float]:
@@ -80,10 +81,29 @@ def generate_cases(
     cases: list[dict[str, Any]] = []
     while len(cases) < count:
         case = {name: generate_section(SECTIONS[name], rng, len(cases)) for name in wanted}
+        if "credit" in case:
+            _coherent_late_counts(case["credit"])
         if _valid(case) or (_align_sections(case) and _valid(case)):
             cases.append(case)
         # else a cross-field rule of a section refused the draw: draw again
     return cases
+
+
+def _coherent_late_counts(credit: dict[str, Any]) -> None:
+    """The late-invoice counts as one history: all four buckets of a period or none, 24 months
+    only with 12, each 24-month count at least its 12-month count. Redrawing until chance
+    gives that would refuse most credit sections."""
+    recent = [f"late_12m_{b}" for b in BUCKETS]
+    longer = [f"late_24m_{b}" for b in BUCKETS]
+    if not any(name in credit for name in recent):
+        for name in longer:
+            credit.pop(name, None)
+        return
+    for name in recent:
+        credit.setdefault(name, 0)
+    if any(name in credit for name in longer):
+        for short, long in zip(recent, longer, strict=True):
+            credit[long] = max(credit.get(long, 0), credit[short])
 
 
 def _valid(case: dict[str, Any]) -> bool:
