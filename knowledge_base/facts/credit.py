@@ -264,6 +264,7 @@ class Credit(Section):
         default=None,
         ge=0,
         le=MONEY_MAX,
+        historical=True,
     )
     annual_turnover: int | None = fact_field(
         "The customer's own annual turnover, in yuan, 0-10^12; not given if unknown.",
@@ -273,6 +274,7 @@ class Credit(Section):
         default=None,
         ge=0,
         le=MONEY_MAX,
+        historical=True,
     )
     financial_trend: Trend | None = fact_field(
         "Direction of the customer's finances over the last year: improving, stable or "
