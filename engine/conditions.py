@@ -15,7 +15,8 @@ from typing import Any
 from knowledge_base import Knowledge
 from rules.schema import Test
 
-_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    # the numeric comparisons of rule tests, shared by lint's range analysis (engine.domains)
     "lt": operator.lt,
     "le": operator.le,
     "gt": operator.gt,
@@ -80,4 +81,4 @@ def check(test: Test, kb: Knowledge) -> Check:
     operand = expected(test, kb)
     if test.op in _PRESENT:
         return _present(name, _PRESENT[test.op], operand)
-    return _compared(name, _COMPARE[test.op], operand)
+    return _compared(name, COMPARE[test.op], operand)

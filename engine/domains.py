@@ -15,15 +15,15 @@ from __future__ import annotations
 import enum
 import itertools
 import math
-import operator
 import types
 import typing
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import annotated_types
 
+from engine.conditions import COMPARE
 from engine.intake import CASE_FACT, catalogue_lists
 from knowledge_base import Knowledge
 from knowledge_base.facts import SECTIONS, Case
@@ -227,13 +227,6 @@ values)``, ``("exists",)``, ``("missing",)``, ``("contains", item)``, ``("presen
 fact is there), ``("absent",)``, ``("nonempty", allowed)`` (a case flag on a list) or
 ``("any", tests)`` (one of a many-valued topic's values passes all of ``tests``)."""
 
-_COMPARE: dict[str, Callable[[float, float], bool]] = {
-    "lt": operator.lt,
-    "le": operator.le,
-    "gt": operator.gt,
-    "ge": operator.ge,
-}
-
 
 def holds(c: Constraint, state: object) -> bool:
     """Whether a variable in ``state`` passes ``c``, with the engine's semantics: an absent
@@ -250,7 +243,7 @@ def holds(c: Constraint, state: object) -> bool:
     if kind in ("present", "exists", "missing"):
         return kind != "missing"
     if kind == "cmp":
-        return isinstance(state, Cell) and _COMPARE[c[1]](state.rep, c[2])
+        return isinstance(state, Cell) and COMPARE[c[1]](state.rep, c[2])
     if kind == "contains":
         return isinstance(state, frozenset) and bool(c[1] in state)
     if kind == "any":  # one of a many-valued topic's facts passes all the pattern's tests

@@ -14,15 +14,14 @@ from collections.abc import Sequence
 
 import pytest
 
+from benchmarks.bench_credit_book import assess
 from engine import default_engine
-from engine.intake import parse_case
 from tests.backtest_metrics import (
     Assessed,
     Group,
     by_decision,
     by_risk_level,
     report,
-    rule_of_thumb,
     score_auc,
     thumb_auc,
 )
@@ -37,20 +36,11 @@ DECISIONS = list(ENGINE.compiled.knowledge.topics["credit_decision"].value_ids()
 """Best first: approve, approve_with_conditions, refer, decline."""
 LEVELS = list(ENGINE.compiled.knowledge.topics["risk_level"].value_ids())
 """Lowest first: low, medium, high, very_high."""
-TOPICS = ("credit_decision", "risk_level", "risk_score")
 
 
 @pytest.fixture(scope="module")
 def assessed() -> list[Assessed]:
-    out = []
-    for row in generate_book(ROWS, SEED):
-        firing = ENGINE.infer(parse_case(row.case))
-        got = {d.topic: d.value for d in firing.derived.values() if d.topic in TOPICS}
-        thumb = rule_of_thumb(row.case["credit"])
-        out.append(
-            Assessed(got["credit_decision"], got["risk_level"], got["risk_score"], thumb, row.bad)
-        )
-    return out
+    return assess(generate_book(ROWS, SEED))
 
 
 @pytest.fixture(scope="module")

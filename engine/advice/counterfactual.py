@@ -3,7 +3,8 @@
 Found by re-running inference on varied copies of the case, never from a hand-written table,
 so the answer always agrees with the rules. Only fields from which some chain of rules reaches
 the topic are varied, and never a field declared historical (the late-invoice counts, days
-beyond terms, the customer's turnover: no one can change what already happened). For each, the candidate values are:
+beyond terms, the customer's turnover: no one can change what already happened). For each,
+the candidate values are:
 
 - for an enumerated field, every other value, nearest in declared order first;
 - for a number the rules compare with parameters, each threshold (``≤ p`` and ``≥ p`` as is,
