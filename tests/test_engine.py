@@ -247,7 +247,10 @@ def test_missing_required_field_is_reported() -> None:
 
 
 def test_floats_that_durable_rules_cannot_parse_are_normalised() -> None:
-    tiny = consult({"customer": customer(gross_margin_pct=1e-05, purchases_growth_pct=1e-7)})
+    costs = {"discounts_pct": 0, "returns_pct": 0, "service_cost": 0}  # else below zero (GR-080)
+    tiny = consult(
+        {"customer": customer(gross_margin_pct=1e-05, purchases_growth_pct=1e-7, **costs)}
+    )
     assert tiny.value("margin_band") == "thin"
     assert tiny.value("growth_trend") == "stable"
 

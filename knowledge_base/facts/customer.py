@@ -1,4 +1,5 @@
-"""The customer section of a case: identity, nature and the RFM-style trading figures."""
+"""The customer section of a case: identity, nature, the RFM-style trading figures and the cost
+of serving the customer."""
 
 from __future__ import annotations
 
@@ -37,12 +38,16 @@ class Customer(Section):
         "客户性质",
         label="nature",
     )
+    """A classification scheme of the sources (MKT-CM §CRM). The credit module reads it:
+    government bodies and special companies are public payers (CR-174..180); grading does not."""
     region: Region | None = fact_field(
         "Sales region (China's seven regions or overseas); optional.",
         "所在区域",
         label="region",
         default=None,
     )
+    """Descriptive only: a classification scheme of the sources (MKT-CM §CRM) that no rule reads;
+    kept for batch books, the audit trail and a company's own reports."""
     industry: str | None = fact_field(
         "Industry of the customer, free text up to 100 characters; optional.",
         "所属行业",
@@ -50,6 +55,7 @@ class Customer(Section):
         default=None,
         max_length=100,
     )
+    """Descriptive only, like the region (MKT-CM §CRM classification); no rule reads it."""
     relationship_years: float = fact_field(
         "Years since the first order with us, 0-100.",
         "合作年限",
@@ -74,6 +80,8 @@ class Customer(Section):
         ge=0,
         le=10_000,
     )
+    """With no purchases and no orders in the last 12 months the customer is a prospect, graded
+    as a class of its own (GR-070, GR-081)."""
     days_since_last_purchase: int = fact_field(
         "Days since the most recent order, 0-36500.",
         "距上次下单天数",
@@ -107,3 +115,36 @@ class Customer(Section):
         ge=0,
         le=1000,
     )
+    discounts_pct: float | None = fact_field(
+        "Discounts and rebates granted to this customer over the last 12 months, in percent of "
+        "its purchases, 0-100; not given if unknown (a default share is counted).",
+        "折扣与返利比例",
+        label="discounts and rebates",
+        unit="%",
+        default=None,
+        ge=0,
+        le=100,
+    )
+    returns_pct: float | None = fact_field(
+        "Returns from this customer over the last 12 months, in percent of its purchases, 0-100; "
+        "not given if unknown (a default share is counted).",
+        "退货比例",
+        label="returns",
+        unit="%",
+        default=None,
+        ge=0,
+        le=100,
+    )
+    service_cost: int | None = fact_field(
+        "Yearly cost of serving this customer (delivery, support, complaint handling), in yuan, "
+        "0-10^12; not given if unknown (a default share of purchases plus a cost per complaint "
+        "is counted).",
+        "年服务成本",
+        label="cost of serving",
+        unit="yuan",
+        default=None,
+        ge=0,
+        le=MONEY_MAX,
+    )
+    """The cost of serving (discounts, returns, service) turns the gross margin into the
+    contribution that decides a below-zero customer (GR-073..080, OWN §Grading)."""
