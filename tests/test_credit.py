@@ -299,3 +299,18 @@ def test_late_invoice_counts_that_do_not_fit_together_are_refused_at_their_field
         run({**base, **counts}, lang=lang)
     messages = {p.field: p.message for p in caught.value.problems}
     assert says in messages[field]
+
+
+def test_what_would_change_leaves_out_only_sections_that_cannot_reach_the_decision() -> None:
+    from engine.advice.counterfactual import Search, _outcome, feeding_sections, what_would_change
+    from engine.intake import parse_case
+
+    engine = default_engine()
+    assert feeding_sections(engine, "credit_decision") == {"customer", "credit", "collection"}
+    deal = {"stage": "closing", "objections": ["price"], "contact_channel": "phone"}
+    case = parse_case({"customer": customer(**BIG), "credit": REFER, "deal": deal})
+    ranking = list(engine.compiled.knowledge.topics["credit_decision"].value_ids())
+    untrimmed = Search(engine, case, "credit", _outcome(engine, "credit_decision"), ranking)
+    assert what_would_change(engine, case, "credit", "credit_decision") == untrimmed.changes(
+        "credit_decision"
+    )

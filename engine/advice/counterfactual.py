@@ -122,13 +122,7 @@ def relevant_fields(engine: Engine, section: str, topic: str) -> frozenset[str]:
 
 def _reaching(engine: Engine, section: str, topic: str) -> set[str]:
     kb, rules = engine.compiled.knowledge, engine.compiled.rulebase.rules
-    feeding, grew = {topic}, True
-    while grew:
-        before = len(feeding)
-        for rule in rules:
-            if any(c.topic in feeding for c in rule.then):
-                feeding.update(p.fact for p in rule.when if p.fact in kb.topics)
-        grew = len(feeding) > before
+    feeding = _feeding_topics(engine, topic)
     fields: set[str] = set()
     for rule in rules:
         if not any(c.topic in feeding for c in rule.then):
@@ -308,7 +302,41 @@ def what_would_change(engine: Engine, case: Case, section: str, topic: str) -> l
     if getattr(case, section, None) is None:
         return []
     ranking = list(engine.compiled.knowledge.topics[topic].value_ids())
-    return Search(engine, case, section, _outcome(engine, topic), ranking).changes(topic)
+    unread = {name: None for name in SECTIONS if name not in feeding_sections(engine, topic)}
+    trimmed = case.model_copy(update=unread)  # every variant re-runs only what can matter
+    return Search(engine, trimmed, section, _outcome(engine, topic), ranking).changes(topic)
+
+
+_FEEDING: dict[tuple[str, str], frozenset[str]] = {}
+
+
+def feeding_sections(engine: Engine, topic: str) -> frozenset[str]:
+    """The case sections some chain of rules reaching ``topic`` reads, as a fact or through
+    the case fact's ``has_<section>`` flags. Leaving the others out of the re-runs cannot change
+    ``topic`` (the deal section never reaches a credit decision) and saves their rules."""
+    key = (engine.version, topic)
+    if key not in _FEEDING:
+        kb, rules = engine.compiled.knowledge, engine.compiled.rulebase.rules
+        feeding = _feeding_topics(engine, topic)
+        read: set[str] = set()
+        for rule in (r for r in rules if any(c.topic in feeding for c in r.then)):
+            read.update(p.fact for p in rule.when if p.fact in SECTIONS)
+            flags = (t.field for p in rule.when if p.fact not in kb.topics for t in p.tests)
+            read.update(n for n in SECTIONS for f in flags if f.startswith(f"has_{n}"))
+        _FEEDING[key] = frozenset(read)
+    return _FEEDING[key]
+
+
+def _feeding_topics(engine: Engine, topic: str) -> set[str]:
+    kb, rules = engine.compiled.knowledge, engine.compiled.rulebase.rules
+    feeding, grew = {topic}, True
+    while grew:
+        before = len(feeding)
+        for rule in rules:
+            if any(c.topic in feeding for c in rule.then):
+                feeding.update(p.fact for p in rule.when if p.fact in kb.topics)
+        grew = len(feeding) > before
+    return feeding
 
 
 def _outcome(engine: Engine, topic: str) -> Outcome:
