@@ -68,6 +68,8 @@ def _pattern() -> st.SearchStrategy[dict[str, Any]]:
             "dbt_trend": st.sampled_from(["improving", "stable", "worsening"]),
             "worst_delay_months_ago": st.integers(0, 60),
             "worst_delay_disputed": st.booleans(),
+            "monthly_income": st.integers(1, 200_000),
+            "monthly_debt_payments": st.integers(0, 100_000),
         },
     )
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -88,7 +89,32 @@ def _drop(field: str) -> Callable[[Credit], None]:
     return lambda credit: credit.pop(field, None)
 
 
+def _instalment(credit: Credit) -> float:
+    month = KB.param("credit.days_per_month")
+    return float(credit["requested_amount"] * month / max(credit["requested_term_days"], month))
+
+
+def _income_mild(credit: Credit) -> None:
+    """An income that puts the debt service at a moderate burden at most (below the high line),
+    with unknown other debts taken at their assumed share of the income."""
+    debts = credit.get("monthly_debt_payments")
+    if debts is None:
+        spare = 0.4 - KB.param("credit.consumer_unknown_debt_share")
+        credit["monthly_income"] = max(1, math.ceil(_instalment(credit) / spare))
+    else:
+        credit["monthly_income"] = max(1, math.ceil((debts + _instalment(credit)) / 0.4))
+
+
+def _debts_mild(credit: Credit) -> None:
+    """Other repayments that bring the debt service up to the moderate line."""
+    income = credit.get("monthly_income")
+    line = KB.param("credit.dsr_moderate_min_ratio")
+    credit["monthly_debt_payments"] = max(0, math.ceil(line * (income or 0) - _instalment(credit)))
+
+
 MILD_AND_MISSING: dict[str, tuple[Callable[[Credit], None], Callable[[Credit], None]]] = {
+    "monthly_income": (_income_mild, _drop("monthly_income")),
+    "monthly_debt_payments": (_debts_mild, _drop("monthly_debt_payments")),
     "on_time_payment_pct": (
         _set(on_time_payment_pct=_param("credit.on_time_good_min_pct") - 0.5),
         _drop("on_time_payment_pct"),
@@ -271,3 +297,22 @@ def test_a_worse_payment_pattern_never_gives_a_better_decision_or_limit(
     rank, score, limit = outcome(case)
     worse_rank, worse_score, worse_limit = outcome(changed(case, WORSE_PATTERN[change]))
     assert worse_score >= score and worse_rank >= rank and worse_limit <= limit, change
+
+
+@PROPERTY
+@given(
+    credit_cases(),
+    st.integers(1, 200_000),
+    st.sampled_from(["monthly_income", "monthly_debt_payments"]),
+)
+def test_a_consumers_missing_income_or_debts_is_never_better_than_a_moderate_burden(
+    case: dict[str, Any], income: int, field: str
+) -> None:
+    """The same promise for individuals, whose affordability replaces the company ratios."""
+    base = copy.deepcopy(case)
+    base["customer"]["nature"] = "individual"
+    base = changed(base, _set(monthly_income=income, security_offered="none"))
+    mild, missing = MILD_AND_MISSING[field]
+    mild_rank, mild_score, _ = outcome(changed(base, mild))
+    missing_rank, missing_score, _ = outcome(changed(base, missing))
+    assert missing_score >= mild_score and missing_rank >= mild_rank, field

@@ -237,6 +237,26 @@ class Credit(Section):
         default=False,
         historical=True,
     )
+    monthly_income: int | None = fact_field(
+        "For an individual consumer: net monthly income, in yuan, 1-10^9; not given if unknown "
+        "(companies leave it out).",
+        "月收入（个人）",
+        label="monthly income",
+        unit="yuan",
+        default=None,
+        ge=1,
+        le=10**9,
+    )
+    monthly_debt_payments: int | None = fact_field(
+        "For an individual consumer: monthly repayments of other debts (loans, other "
+        "instalments), in yuan, 0-10^9; not given if unknown.",
+        "每月其他还款（个人）",
+        label="monthly debt payments",
+        unit="yuan",
+        default=None,
+        ge=0,
+        le=10**9,
+    )
     debt_ratio_pct: float | None = fact_field(
         "Total liabilities over total assets from the latest balance sheet, in percent, "
         "0-1000; not given if unknown.",
