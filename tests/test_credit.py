@@ -108,7 +108,7 @@ def test_reasons_are_ranked_specific_and_tied_to_the_rules_used() -> None:
     first = reasons[0]
     assert first["facts"] == {"credit.longest_days_overdue": 75, "worst_delay_recency": "recent"}
     assert "longest days overdue 75 > 30 (credit.longest_overdue_fair_max_days)" in first["text"]
-    assert reasons[1]["facts"] == {"credit.debt_ratio_pct": 55}
+    assert reasons[1]["facts"] == {"credit.debt_ratio_pct": 55, "payer_profile": "trade"}
     assert set(result.fired_rules()) >= {r["rule"] for r in reasons}
 
 

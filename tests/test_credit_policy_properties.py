@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from engine import default_engine
@@ -32,6 +32,8 @@ ENGINE = default_engine()
 KB = ENGINE.compiled.knowledge
 DECISIONS = list(KB.topics["credit_decision"].value_ids())
 """Best first: approve, approve_with_conditions, refer, decline."""
+INCOME_MAX = 10**9
+"""The largest monthly income the credit section accepts."""
 PROPERTY = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 Credit = dict[str, Any]
 
@@ -100,9 +102,11 @@ def _income_mild(credit: Credit) -> None:
     debts = credit.get("monthly_debt_payments")
     if debts is None:
         spare = 0.4 - KB.param("credit.consumer_unknown_debt_share")
-        credit["monthly_income"] = max(1, math.ceil(_instalment(credit) / spare))
+        needed = math.ceil(_instalment(credit) / spare)
     else:
-        credit["monthly_income"] = max(1, math.ceil((debts + _instalment(credit)) / 0.4))
+        needed = math.ceil((debts + _instalment(credit)) / 0.4)
+    assume(needed <= INCOME_MAX)  # no income a person can declare carries this request
+    credit["monthly_income"] = max(1, needed)
 
 
 def _debts_mild(credit: Credit) -> None:
