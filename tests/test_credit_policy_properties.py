@@ -320,3 +320,32 @@ def test_a_consumers_missing_income_or_debts_is_never_better_than_a_moderate_bur
     mild_rank, mild_score, _ = outcome(changed(base, mild))
     missing_rank, missing_score, _ = outcome(changed(base, missing))
     assert missing_score >= mild_score and missing_rank >= mild_rank, field
+
+
+WORSE_STANDING: dict[str, Callable[[Credit], None]] = {
+    "fewer years in business": lambda c: c.update(
+        years_in_business=max((c.get("years_in_business") or 0) - 3, 0)
+    ),
+    "a worse financial trend": lambda c: c.update(
+        financial_trend={"improving": "stable"}.get(c.get("financial_trend"), "deteriorating")
+    ),
+    "a lower income": lambda c: c.update(
+        monthly_income=max((c.get("monthly_income") or 2) // 2, 1)
+    ),
+    "more other repayments": _more("monthly_debt_payments", 500, 10**9),
+    "more current receivables": _more("current_receivables", 50_000, 10**12),
+}
+
+
+@PROPERTY
+@given(credit_cases(), st.sampled_from(sorted(WORSE_STANDING)), st.booleans())
+def test_a_weaker_standing_never_gives_a_better_decision(
+    case: dict[str, Any], change: str, consumer: bool
+) -> None:
+    """Monotone in the remaining risk inputs, for companies and consumers alike."""
+    base = copy.deepcopy(case)
+    if consumer:
+        base["customer"]["nature"] = "individual"
+    rank, score, _ = outcome(base)
+    worse_rank, worse_score, _ = outcome(changed(base, WORSE_STANDING[change]))
+    assert worse_score >= score and worse_rank >= rank, change
