@@ -6,7 +6,9 @@ that do not exist; citations to unknown sources or sections; texts missing or un
 topic values no rule can conclude; rules that can never fire given the fields' declared
 domains (or because a topic value they need is never concluded); parameters and formulas
 nothing uses; parameter values outside their declared range; one-valued topics whose rules
-leave a gap or overlap in their inputs' declared domains (``engine.lint_tables``).
+leave a gap or overlap in their inputs' declared domains (``engine.lint_tables``); texts
+that read badly: ASCII punctuation in Chinese, "X为是", leftover ids or ``None``, credit terms
+other than 授信, doubled labels (``engine.lint_language``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from engine.domains import field_domain, is_empty, narrow
+from engine.lint_language import language_findings
 from engine.lint_tables import table_findings
 from engine.references import Finding, reference_findings
 from knowledge_base import Knowledge
@@ -191,4 +194,5 @@ def lint(rulebase: RuleBase, kb: Knowledge) -> list[Finding]:
     findings.extend(dead_rule_findings(rulebase, kb))
     findings.extend(usage_findings(rulebase, kb))
     findings.extend(table_findings(rulebase, kb))
+    findings.extend(language_findings(rulebase, kb))
     return findings

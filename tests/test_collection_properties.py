@@ -581,7 +581,7 @@ def test_the_freeze_is_named_among_the_credit_decision_s_reasons() -> None:
     assert "Collection has frozen credit" in reason["text"]
     assert decision.details["what_would_change"] == []  # no credit field lifts a freeze
     zh = consult(case, lang="zh", record=False).conclusion("credit_decision")
-    assert zh is not None and "催收已冻结信用" in zh.details["reasons"][0]["text"]
+    assert zh is not None and "催收已冻结授信" in zh.details["reasons"][0]["text"]
 
 
 # ------------------------------------------------------------------ knowledge completeness
@@ -671,7 +671,7 @@ def test_a_tie_is_shown_on_both_types_in_chinese() -> None:
             "text": "大声呵斥或出言威胁（CO-001）",
         }
     ]
-    assert tough.details["mixture"].startswith("表现混杂：另有阴谋型（3分）。")
+    assert tough.details["mixture"].startswith("债务人还表现出阴谋型（3分）的特征。")
     silence = result.conclusion("collection_strategy")
     assert silence is not None and silence.value == "silence" and silence.label == "沉默策略"
     assert silence.details["for_type"] == "强硬型" and silence.details["do"].startswith(

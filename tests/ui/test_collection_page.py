@@ -49,7 +49,7 @@ def test_a_manager_sees_a_tie_in_chinese() -> None:
     assert "### 1. 强硬型 — 证据得分 3" in markdown
     assert "### 1. 阴谋型 — 证据得分 3" in markdown
     assert "**并列:** 阴谋型" in texts(at, "warning")
-    assert any(i.startswith("表现混杂：另有") for i in texts(at, "info"))
+    assert any(i.startswith("债务人还表现出") for i in texts(at, "info"))
     assert text("collection.strategies", "zh") in texts(at, "subheader")
 
 
