@@ -26,7 +26,7 @@ from engine.explain import step_sentence
 from engine.labels import number, topic_value_label
 from engine.trace import TraceStep
 from knowledge_base.schema import MODULES
-from ui import auth, explain
+from ui import auth, explain, memo
 from ui.i18n import kb, labeller, lang, t
 
 PAGE = "audit"
@@ -221,6 +221,7 @@ def detail(audit: AuditStore, record_id: int) -> None:
         st.markdown(t("audit.on_consultation", id=record.ref_id))
         st.markdown(_decision_lines(record.payload or {}))
         return
+    memo.download_button(record.id, f"{PAGE}_memo", credit=record.decision is not None)
     version = record.ruleset_version
     rulebase, recorded_kb, schema_changed = load_snapshot(version, audit.snapshot(version))
     result = (record.payload or {})["result"]

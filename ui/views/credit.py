@@ -1,6 +1,7 @@
 """Credit decision (manager): the customer and the credit request → the decision with limit
 and terms, principal reasons, what would change it, the investigation advice, and the
-manager's final decision recorded in the audit trail (a reason is required to override)."""
+manager's final decision recorded in the audit trail (a reason is required to override), then
+the printable credit memo of the recorded consultation."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from engine.audit.recording import shared_store
 from engine.labels import number, topic_value_label
 from engine.result import Result
 from knowledge_base.facts import Credit, Customer
-from ui import auth, consult, examples, explain
+from ui import auth, consult, examples, explain, memo
 from ui.i18n import kb, labeller, lang, t
 
 PAGE = "credit"
@@ -225,6 +226,9 @@ def render() -> None:
     reasons(result)
     investigations(result)
     decision_form(result, outcome.audit_id)
+    if outcome.audit_id is not None:  # the committee's printable memo of the recorded case
+        credited = result.value("credit_decision") is not None
+        memo.download_button(outcome.audit_id, f"{PAGE}_memo", credited)
     explain.explanations(result, ("credit",))
     explain.explanations(result, ("grading",), heading=t("credit.grading_heading"))
 
