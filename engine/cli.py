@@ -1,4 +1,5 @@
-"""``sales-expert``: consult a case, list the rules, lint the rule base, audit the trail.
+"""``sales-expert``: consult a case, list the rules, lint the rule base, audit the trail,
+print a credit memo.
 
 Exit codes: 0 ok, 2 bad input (the message names the field), 1 internal error.
 """
@@ -11,14 +12,14 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from engine import cli_audit, cli_batch, cli_demo
+from engine import cli_audit, cli_batch, cli_demo, cli_memo
 from engine.api import consult, default_engine
 from engine.audit.config import ROLES
 from engine.audit.errors import AuditRequestError
 from engine.errors import InputError, SalesExpertError
 from engine.intake import read_case_file
 from engine.lint import lint
-from engine.render import render_result, render_rules
+from engine.render import render_result, render_rules, render_summary
 from knowledge_base import load_knowledge
 from rules import load_rules
 
@@ -45,7 +46,11 @@ def cmd_consult(args: argparse.Namespace) -> int:
         customer = case.get("customer", {})
         who = f"{customer.get('id', '?')} {customer.get('name', '')}".strip()
         kb = default_engine().compiled.knowledge
-        print(render_result(result, who, kb))
+        print(render_summary(result, who, kb))
+        if args.detail:
+            print("\n" + render_result(result, who, kb))
+        else:
+            print("\n" + kb.text("cli.detail_hint", args.lang))
         if result.audit_id is not None:
             print("\n" + kb.text("audit.recorded", args.lang, id=result.audit_id))
     return EXIT_OK
@@ -109,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("consult", cmd_consult, "Consult a case file (JSON or YAML); it is recorded.")
     p.add_argument("case", help="path to the case file")
+    p.add_argument(
+        "--detail",
+        action="store_true",
+        help="after the summary, every conclusion with its chain, why-nots and evidence",
+    )
     p.add_argument("--actor", help="who consults (default $SALES_EXPERT_ACTOR or the OS user)")
     p.add_argument("--role", choices=ROLES, help="their role (default $SALES_EXPERT_ROLE or rep)")
     p.add_argument("--no-record", action="store_true", help="do not record in the audit trail")
@@ -119,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_audit.register(sub)
     cli_batch.add_batch_command(sub)
     cli_demo.register(sub)
+    cli_memo.register(sub)
     return parser
 
 

@@ -20,6 +20,8 @@ from engine.firing import Firing
 from engine.host import StockDriver
 from engine.intake import Fact, case_facts, parse_case
 from engine.result import Conclusion, Result
+from engine.summary import summarise
+from knowledge_base import Text
 from knowledge_base.facts import Case
 
 
@@ -72,6 +74,11 @@ class Engine:
             )
         return self._explainers[lang]
 
+    @functools.cached_property
+    def titles(self) -> dict[str, Text]:
+        """Each rule's title, as the summary quotes it."""
+        return {rule.id: rule.title for rule in self.compiled.rulebase.rules}
+
     @property
     def version(self) -> str:
         return self.compiled.version
@@ -99,6 +106,7 @@ class Engine:
         context = Context(self, parsed, firing, lang, what_if)
         for enrich in ENRICHERS:
             enrich(context, result)
+        result.summary = summarise(result, self.compiled.knowledge, self.titles)
         return result
 
 

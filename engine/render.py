@@ -72,6 +72,24 @@ def render_result(result: Result, customer: str, kb: Knowledge) -> str:
     return "\n".join(lines)
 
 
+def render_summary(result: Result, customer: str, kb: Knowledge) -> str:
+    """What to read first: per module the answer, why, the path to better, the next step."""
+    lang = result.lang
+    lines = [kb.text("cli.header", lang, customer=customer, version=result.ruleset_version)]
+    if not result.summary:
+        lines += ["", kb.text("cli.no_conclusions", lang)]
+    colon = kb.text("summary.colon", lang)  # "：" in Chinese
+    for part in result.summary:
+        lines += ["", f"■ {part.title}{colon}{part.headline}"]
+        for key, items in (("reasons", part.reasons), ("path", part.path)):
+            if items:
+                lines.append(f"  {kb.text(f'summary.{key}', lang)}{colon.rstrip()}")
+                lines += [f"    - {item}" for item in items]
+        if part.next_step:
+            lines.append(f"  {kb.text('summary.next', lang)}{colon}{part.next_step}")
+    return "\n".join(lines)
+
+
 def render_rules(rulebase: RuleBase, lang: str) -> str:
     rows = [(r.id, r.module, r.title.get(lang), "; ".join(r.sources)) for r in rulebase.rules]
     width = max((len(r[2]) for r in rows), default=10)

@@ -52,6 +52,18 @@ class Conclusion:
     why_not: list[WhyNot] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class ModuleSummary:
+    """One module's answer at a glance (``engine.summary``): what a manager reads first."""
+
+    module: str
+    title: str
+    headline: str
+    reasons: list[str] = field(default_factory=list)
+    path: list[str] = field(default_factory=list)
+    next_step: str = ""
+
+
 class Result(BaseModel):
     """A consultation's outcome. Its JSON form is what ``sales-expert consult --json`` prints."""
 
@@ -64,6 +76,8 @@ class Result(BaseModel):
     trace: list[TraceStep]
     audit_id: int | None = None
     """The audit record of this consultation, when it was recorded (``engine.audit``)."""
+    summary: list[ModuleSummary] = []
+    """Per module, the answer at a glance (``engine.summary``): what to read first."""
 
     def values(self, topic: str) -> list[Any]:
         return [c.value for c in self.conclusions if c.topic == topic]

@@ -19,7 +19,16 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from knowledge_base.errors import KnowledgeBaseError, SalesExpertError
-from knowledge_base.schema import LANGUAGES, CatalogueEntry, Formula, Parameter, Source, Text, Topic
+from knowledge_base.schema import (
+    LANGUAGES,
+    CatalogueEntry,
+    ChangeKind,
+    Formula,
+    Parameter,
+    Source,
+    Text,
+    Topic,
+)
 
 ROOT = Path(__file__).resolve().parent
 M = TypeVar("M", bound=BaseModel)
@@ -36,6 +45,8 @@ class Knowledge:
     texts: Mapping[str, Mapping[str, str]]
     catalogues: Mapping[str, Mapping[str, CatalogueEntry]] = dataclasses.field(default_factory=dict)
     """Enumerated catalogues by name (file stem under ``catalogues/``), entries by id."""
+    changes: Mapping[str, ChangeKind] = dataclasses.field(default_factory=dict)
+    """The kinds of change "what would change it" may propose (``changes.yaml``), by id."""
 
     def text(self, key: str, lang: str = "en", **values: object) -> str:
         """A UI or explanation string in ``lang``, falling back to English, then to the key."""
@@ -64,6 +75,7 @@ class Knowledge:
                 name: {k: v.model_dump(mode="json") for k, v in entries.items()}
                 for name, entries in sorted(self.catalogues.items())
             },
+            "changes": {k: v.model_dump(mode="json") for k, v in sorted(self.changes.items())},
         }
 
     @classmethod
@@ -78,6 +90,9 @@ class Knowledge:
             catalogues={
                 name: {k: CatalogueEntry.model_validate(v) for k, v in entries.items()}
                 for name, entries in content.get("catalogues", {}).items()
+            },
+            changes={
+                k: ChangeKind.model_validate(v) for k, v in content.get("changes", {}).items()
             },
         )
 
@@ -151,6 +166,13 @@ def _load_catalogue(path: Path) -> dict[str, CatalogueEntry]:
     return entries
 
 
+def _load_changes(path: Path) -> dict[str, ChangeKind]:
+    kinds: dict[str, ChangeKind] = {}
+    if path.exists():  # a knowledge base written before the kinds existed has none
+        _keyed(path, validate_records(path, ChangeKind, read_yaml(path) or []), "id", kinds)
+    return kinds
+
+
 def _flatten(prefix: str, node: Any, out: dict[str, str]) -> None:
     if isinstance(node, dict):
         for k, v in node.items():
@@ -191,6 +213,7 @@ def load_knowledge(root: Path | None = None) -> Knowledge:
             path.stem: _load_catalogue(path)
             for path in sorted((root / "catalogues").glob("*.yaml"))
         },
+        changes=_load_changes(root / "changes.yaml"),
     )
 
 
@@ -203,6 +226,7 @@ __all__ = [
     "LANGUAGES",
     "ROOT",
     "CatalogueEntry",
+    "ChangeKind",
     "Formula",
     "Knowledge",
     "KnowledgeBaseError",

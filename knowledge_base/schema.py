@@ -126,6 +126,25 @@ class CatalogueEntry(Strict):
     description: Text
 
 
+class ChangeKind(Strict):
+    """A kind of change a person can make to a case (reduce the request, obtain a report…).
+
+    "What would change it" proposes only fields declared with a kind, cheapest sets first: the
+    cost is how hard the change is relative to the others, a company's own judgement.
+    ``direction`` says which way a number can be moved by this kind of change (a payment lowers
+    what is overdue; it never raises it); ``from_unknown`` limits the change to a field still
+    unknown (an investigation can be done, not redone with a better result).
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    cost: float = Field(gt=0, le=100)
+    direction: Literal["lower", "higher", "either"] = "either"
+    from_unknown: bool = False
+    label: Text
+    action: Text
+    """The change as an instruction, with ``{field}`` and ``{value}`` (number or category)."""
+
+
 class Source(Strict):
     """A citation tag of the seed documents and the sections that may be cited."""
 

@@ -14,7 +14,7 @@ EXAMPLE = REPO / "examples" / "grading-key-account.yaml"
 
 
 def test_consult_prints_conclusions_and_reasons() -> None:
-    done = run_cli("consult", str(EXAMPLE))
+    done = run_cli("consult", "--detail", str(EXAMPLE))
     assert done.returncode == 0, done.stderr
     assert "Service tier: VIP customer" in done.stdout
     assert "GR-007 High purchase amount: annual purchases 1,800,000 ≥ 1,000,000" in done.stdout
@@ -31,7 +31,7 @@ def test_consult_json_is_the_result_model() -> None:
 
 
 def test_consult_in_chinese() -> None:
-    done = run_cli("consult", str(EXAMPLE), "--lang", "zh")
+    done = run_cli("consult", "--detail", str(EXAMPLE), "--lang", "zh")
     assert "服务等级: VIP客户" in done.stdout or "VIP" in done.stdout
     assert "推理过程" in done.stdout
 
@@ -55,7 +55,7 @@ def test_bad_input_exits_2_naming_the_field(
 ) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump({"customer": customer(**change)}), encoding="utf-8")
-    done = run_cli("consult", str(path))
+    done = run_cli("consult", "--detail", str(path))
     assert done.returncode == 2
     assert field in done.stderr
     assert done.stdout == ""
@@ -65,7 +65,7 @@ def test_unreadable_or_malformed_files_exit_2(tmp_path: Path) -> None:
     assert run_cli("consult", str(tmp_path / "missing.yaml")).returncode == 2
     broken = tmp_path / "broken.json"
     broken.write_text("{not json", encoding="utf-8")
-    done = run_cli("consult", str(broken))
+    done = run_cli("consult", "--detail", str(broken))
     assert done.returncode == 2 and "not valid JSON/YAML" in done.stderr
 
 

@@ -39,14 +39,16 @@ def test_example_prints_its_top_technique_first(path: Path) -> None:
     assert techniques[0]["details"]["rank"] == 1
     assert [c["details"]["rank"] for c in techniques] == list(range(1, len(techniques) + 1))
     assert techniques[0]["label"] == en
-    text = run_cli("consult", str(path), "--lang", "zh", "--no-record")
+    text = run_cli("consult", "--detail", str(path), "--lang", "zh", "--no-record")
     assert text.returncode == 0, text.stderr
     first = next(line for line in text.stdout.splitlines() if line.startswith("■ 成交技巧"))
     assert first.startswith(f"■ 成交技巧: {zh} (证据得分"), first
 
 
 def test_the_ready_buyer_example_reads_as_advice() -> None:
-    done = run_cli("consult", str(REPO / "examples" / "closing-ready-buyer.yaml"), "--no-record")
+    done = run_cli(
+        "consult", "--detail", str(REPO / "examples" / "closing-ready-buyer.yaml"), "--no-record"
+    )
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert (

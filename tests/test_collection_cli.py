@@ -94,14 +94,14 @@ def test_example_gives_its_types_strategies_occasion_and_means(path: Path) -> No
 
 def test_the_tough_debtor_example_reads_as_advice() -> None:
     example = REPO / "examples" / "collection-tough-debtor.yaml"
-    done = run_cli("consult", str(example), "--no-record")
+    done = run_cli("consult", "--detail", str(example), "--no-record")
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert (
         "■ Debtor type: Tough (hard-line) (evidence score 8)  [rules CO-001, CO-002, CO-004]" in out
     )
     assert "      - [weight 3] Raises voice or threatens (CO-001)" in out
-    assert "    hint only: A hint only: no signal points mainly to this type" in out
+    assert "    hint only: No signal points mainly to this type" in out
     assert "■ Collection strategy: Silence  [rules CO-067]" in out
     assert "    what to say: “…The invoices total the amount on this statement" in out
     assert (
@@ -119,11 +119,11 @@ def test_the_tough_debtor_example_reads_as_advice() -> None:
 
 def test_the_transfusion_example_in_chinese() -> None:
     path = REPO / "examples" / "collection-transfusion.yaml"
-    done = run_cli("consult", str(path), "--lang", "zh", "--no-record")
+    done = run_cli("consult", "--detail", str(path), "--lang", "zh", "--no-record")
     assert done.returncode == 0, done.stderr
     assert "■ 债务人类型: 合作型 (证据得分 7)" in done.stdout
     assert "■ 讨债手段: “输血”扶植手段  [规则 CO-059]" in done.stdout
-    assert "■ 催收期间的信用: 保留信用" in done.stdout
+    assert "■ 催收期间的授信: 保留授信" in done.stdout
 
 
 def test_the_credit_freeze_example_declines_credit_for_that_reason() -> None:

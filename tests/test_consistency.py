@@ -75,7 +75,7 @@ def test_the_refusal_speaks_the_consultation_s_language() -> None:
         consult(case, lang="zh", record=False)
     messages = {p.field: p.message for p in caught.value.problems}
     days = messages["credit.current_days_overdue"]
-    assert days.startswith("信用申请中的当前逾期天数为0，但逾期账款中的逾期天数为65：")
+    assert days.startswith("授信申请中的当前逾期天数为0，但逾期账款中的逾期天数为65：")
     assert "当前逾期天数不能小于65" in days
     assert "逾期欠款金额为50000" in messages["credit.overdue_amount"]
     assert not any(ch in days for ch in ",:;")  # Chinese punctuation, no ids inside
@@ -120,7 +120,7 @@ def test_the_cli_refuses_the_inconsistent_case_with_exit_2_naming_both_fields(
         "collection: {overdue_amount: 50000, days_overdue: 65}\n",
         encoding="utf-8",
     )
-    done = run_cli("consult", str(path), "--no-record")
+    done = run_cli("consult", "--detail", str(path), "--no-record")
     assert done.returncode == 2, done.stderr
     assert done.stdout == ""
     for named in (
@@ -129,7 +129,7 @@ def test_the_cli_refuses_the_inconsistent_case_with_exit_2_naming_both_fields(
         "must be at least 65",
     ):
         assert named in done.stderr
-    zh = run_cli("consult", str(path), "--no-record", "--lang", "zh")
+    zh = run_cli("consult", "--detail", str(path), "--no-record", "--lang", "zh")
     assert zh.returncode == 2
     assert "当前逾期天数为0，但逾期账款中的逾期天数为65" in zh.stderr
 

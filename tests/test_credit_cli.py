@@ -61,7 +61,7 @@ def test_each_example_reaches_its_decision(
 
 
 def test_the_refer_example_explains_itself_in_text() -> None:
-    done = run_cli("consult", str(EXAMPLES / "credit-refer.yaml"))
+    done = run_cli("consult", "--detail", str(EXAMPLES / "credit-refer.yaml"))
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "■ Credit decision: Refer to a credit manager  [rules CR-104]" in out
@@ -69,14 +69,18 @@ def test_the_refer_example_explains_itself_in_text() -> None:
         "1. [weight 30] CR-007 Recent longest overdue over a month: longest days overdue 75 > 30"
         in out
     )
-    assert "- longest days overdue ≤ 30 instead of 75 → Approve with conditions" in out
+    # the summary comes first, the decision on its first lines, then the details on request
+    assert out.index("■ Credit decision: Refer to a credit manager\n") < out.index("[rules CR-104]")
+    assert "    - Recent longest overdue over a month\n" in out
+    assert "No change within reach gives a better answer" in out  # history holds it
+    assert "longest days overdue ≤ 30" not in out  # what already happened is never proposed
     assert "- security offered:" not in out  # security never lowers the risk of a referral
 
 
 def test_the_decline_example_in_chinese_refers_the_arrears_to_collection() -> None:
-    done = run_cli("consult", str(EXAMPLES / "credit-decline.yaml"), "--lang", "zh")
+    done = run_cli("consult", "--detail", str(EXAMPLES / "credit-decline.yaml"), "--lang", "zh")
     assert done.returncode == 0, done.stderr
-    assert "■ 信用决策: 拒绝" in done.stdout
+    assert "■ 授信决策: 拒绝" in done.stdout
     assert "■ 转交催收: 催收" in done.stdout
     assert "主要理由:" in done.stdout
     assert "历史最长逾期天数 130 > 90" in done.stdout

@@ -118,8 +118,26 @@ def module_conclusions(
     ]
 
 
+def summary(result: Result, modules: tuple[str, ...]) -> None:
+    """The modules' answers at a glance (the engine's summary): answer, why, the path to a
+    better answer, the next step. The details follow in expanders."""
+    text, language = kb().text, lang()
+    for part in (p for p in result.summary if p.module in modules):
+        with st.container(border=True):
+            st.markdown(f"**{part.title}** — {part.headline}")
+            for key, items in (("summary.reasons", part.reasons), ("summary.path", part.path)):
+                if items:
+                    lines = "\n".join(f"- {item}" for item in items)
+                    st.markdown(f"**{text(key, language)}**\n\n{lines}")
+            if part.next_step:
+                colon = text("summary.colon", language)
+                st.markdown(f"**{text('summary.next', language)}**{colon}{part.next_step}")
+
+
 def explanations(result: Result, modules: tuple[str, ...], heading: str | None = None) -> None:
-    """Every final conclusion of ``modules`` as an expander, and the derived facts on request."""
+    """The modules' summary first; then every final conclusion of ``modules`` as an expander,
+    and the derived facts on request."""
+    summary(result, modules)
     st.subheader(heading or t("explain.heading"))
     st.caption(t("explain.intro"))
     for found in module_conclusions(result, modules):

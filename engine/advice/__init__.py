@@ -7,11 +7,12 @@ found by re-running the engine on varied inputs. Inference itself stays in the r
 
 from __future__ import annotations
 
-from engine.advice import closing, collection, credit
+from engine.advice import closing, collection, credit, path_advice
 from engine.core import Enricher
 
 ENRICHERS: tuple[Enricher, ...] = (
     credit.enrich,
+    path_advice.enrich,
     collection.enrich,
     closing.enrich,
 )

@@ -2,11 +2,15 @@
 
 Found by re-running inference on varied copies of the case, never from a hand-written table,
 so the answer always agrees with the rules. Only fields from which some chain of rules reaches
-the topic are varied, and never a field declared historical (the late-invoice counts, days
-beyond terms, the customer's turnover: no one can change what already happened). For each,
-the candidate values are:
+the topic are varied, and only fields declared with a kind of change someone can make
+(``knowledge_base/changes.yaml``): never a historical one (the late-invoice counts, years in
+business: no one can change what already happened) nor a fixed one (the customer's nature). A
+kind may move a number one way only (a payment lowers what is overdue) or change a field only
+while it is unknown (an investigation). For each field, the candidate values are:
 
-- for an enumerated field, every other value, nearest in declared order first;
+- for an enumerated field, every other value, nearest in declared order first; for a field
+  still unknown, the least favourable result first ("a neutral report would be enough");
+- for a list of catalogue items (buying signals), each item not yet in it, added;
 - for a number the rules compare with parameters, each threshold (``≤ p`` and ``≥ p`` as is,
   ``< p`` and ``> p`` one step beyond);
 - for a number formulas read (an amount, a term), the boundary towards whichever end of its
@@ -24,16 +28,17 @@ from __future__ import annotations
 import math
 import types
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from engine.compiler import CompiledRuleBase
 from engine.core import Engine
 from engine.domains import Interval, field_domain
 from knowledge_base.facts import SECTIONS, Case
-from knowledge_base.schema import FieldRef, Operation
+from knowledge_base.schema import ChangeKind, FieldRef, Operation
+from rules import RuleBase
 
-Outcome = Callable[[Case], Any]
 FLOAT_STEP = 0.1
 BISECTION_STEPS = 60
 RELATIVE_PRECISION = 0.001
@@ -47,8 +52,26 @@ class Change:
     field: str
     before: Any
     after: Any
-    op: str  # "le", "ge" (a number), "eq" (a category) or "given" (any value, if given)
+    op: str  # "le", "ge" (a number), "eq" (a category), "add" (an item) or "given" (any value)
     outcome: Any
+
+    @property
+    def section(self) -> str:
+        return self.field.split(".", 1)[0]
+
+    @property
+    def name(self) -> str:
+        return self.field.split(".", 1)[1]
+
+    def applied(self) -> Any:
+        """The field's value after the change (a list with the item added)."""
+        if self.op == "add":
+            return [*(self.before or []), self.after]
+        return self.after
+
+
+UNKNOWN = (None, "not_done", "unknown")
+"""Values meaning "not known yet": the only ones a ``from_unknown`` kind may change."""
 
 
 def _is_int(section: str, field: str) -> bool:
@@ -139,55 +162,104 @@ def _reaching(engine: Engine, section: str, topic: str) -> set[str]:
 
 
 class Search:
-    """Single-field variations of one case, judged by ``outcome`` (best-first ``ranking``)."""
+    """Variations of one case, judged by ``topic``'s value (its values declared best first).
 
-    def __init__(
-        self, engine: Engine, case: Case, section: str, outcome: Outcome, ranking: list[Any]
-    ) -> None:
-        self.engine, self.case, self.section = engine, case, section
-        self.outcome, self.ranking = outcome, ranking
-        self.current = self.rank(outcome(case))
+    Each variant's run is kept (by the changes it makes): the search of sets asks again about
+    variants the single changes already tried.
+    """
+
+    def __init__(self, engine: Engine, case: Case, section: str, topic: str) -> None:
+        self.engine, self.case, self.section, self.topic = engine, case, section, topic
+        self.ranking = list(engine.compiled.knowledge.topics[topic].value_ids())
+        self._order = {v: i for i, v in enumerate(self.ranking)}
+        self._focused = focused(engine, topic)
         self.model = getattr(case, section)
+        self.kinds = actionable(section, engine)
+        self.tried = 0
+        """Re-runs of inference so far (the set search keeps to a budget)."""
+        self._runs: dict[tuple[tuple[str, Any], ...], frozenset[tuple[str, Any]]] = {}
+        self.current = self.rank(self.outcome(()))
 
     def rank(self, value: Any) -> int:
         return len(self.ranking) - self.ranking.index(value) if value in self.ranking else 0
 
+    def concluded(self, moves: tuple[tuple[str, Any], ...]) -> frozenset[tuple[str, Any]]:
+        """Every (topic, value) the variant with ``moves`` concludes (run once per variant)."""
+        key = tuple(sorted((f, tuple(v) if isinstance(v, list) else v) for f, v in moves))
+        found = self._runs.get(key)
+        if found is None:
+            self.tried += 1
+            firing = self._focused.infer(self.with_values(dict(moves)), trace=False)
+            found = self._runs[key] = frozenset(firing.derived)
+        return found
+
+    def outcome(self, moves: tuple[tuple[str, Any], ...]) -> Any:
+        """``topic``'s value with ``moves``; for a many-valued topic the best value concluded."""
+        order, topic = self._order, self.topic
+        found = [value for t, value in self.concluded(moves) if t == topic]
+        return min(found, key=lambda v: order.get(v, len(order))) if found else None
+
+    def with_values(self, values: dict[str, Any]) -> Case:
+        """The case with some of the section's fields changed (not validated: a variant)."""
+        return self.case.model_copy(update={self.section: self.model.model_copy(update=values)})
+
     def try_value(self, field: str, value: Any) -> Any | None:
         """The outcome if ``field`` had ``value``, when that is better than now; else None."""
-        variant = self.case.model_copy(
-            update={self.section: self.model.model_copy(update={field: value})}
-        )
-        found = self.outcome(variant)
+        return self.try_many(((field, value),))
+
+    def try_many(self, moves: tuple[tuple[str, Any], ...]) -> Any | None:
+        """The outcome with every (field, value) of ``moves``, when better than now; else None."""
+        found = self.outcome(moves)
         return found if self.rank(found) > self.current else None
 
     def changes(self, topic: str) -> list[Change]:
         out = []
         numeric_by_formula = formula_fields(self.engine, self.section)
         relevant = relevant_fields(self.engine, self.section, topic)
-        for field in (f for f in _negotiable(self.section) if f in relevant):
+        for field in (f for f in self.kinds if f in relevant):
             found = self.field_change(field, field in numeric_by_formula)
             if found is not None:
                 out.append(found)
         return sorted(out, key=lambda c: -self.rank(c.outcome))
 
     def field_change(self, field: str, read_by_formula: bool) -> Change | None:
-        before = getattr(self.model, field)
+        before, kind = getattr(self.model, field), self.kinds[field]
+        if kind.from_unknown and not (before in UNKNOWN or before == []):
+            return None
+        if isinstance(before, list):
+            return self.item_change(field, before)
         enum = _enum_values(self.section, field, self.engine)
         if enum is not None:
-            return self.enum_change(field, before, enum)
+            return self.enum_change(field, before, enum, kind)
         domain = field_domain(self.section, field, self.engine.compiled.knowledge)
         if not isinstance(domain, Interval):
             return None
         candidates = threshold_candidates(self.engine, self.section, field)
         if read_by_formula and before is not None:
             candidates += self.boundaries(field, before, domain)
+        if before is not None and kind.direction != "either":
+            lower = kind.direction == "lower"
+            candidates = [c for c in candidates if (c < before if lower else c > before)]
         return self.numeric_change(field, before, candidates, domain)
 
-    def enum_change(self, field: str, before: Any, values: tuple[Any, ...]) -> Change | None:
+    def item_change(self, field: str, before: list[Any]) -> Change | None:
+        """Add one catalogue item (a buying signal to look for), in declared order."""
+        for item in list_items(self.section, field):
+            if item not in before:
+                outcome = self.try_value(field, [*before, item])
+                if outcome is not None:
+                    return Change(f"{self.section}.{field}", before, item, "add", outcome)
+        return None
+
+    def enum_change(
+        self, field: str, before: Any, values: tuple[Any, ...], kind: ChangeKind
+    ) -> Change | None:
         here = values.index(before) if before in values else -1
         order = sorted(
             (v for v in values if v != before), key=lambda v: abs(values.index(v) - here)
         )
+        if kind.from_unknown:  # the least favourable result that is enough: listed last
+            order = [v for v in reversed(values) if v not in UNKNOWN]
         for value in order:
             outcome = self.try_value(field, value)
             if outcome is not None:
@@ -199,7 +271,7 @@ class Search:
     ) -> Change | None:
         tried: dict[float, Any | None] = {}
         for candidate in sorted(set(candidates)):
-            value = self._fit(field, candidate, domain)
+            value = self.fit(field, candidate, domain)
             if value is not None and value != before and value not in tried:
                 tried[value] = self.try_value(field, value)
         better = {v: o for v, o in tried.items() if o is not None}
@@ -215,7 +287,7 @@ class Search:
         value, op = _least_demanding(better, worse)
         return Change(name, before, value, op, better[value])
 
-    def _fit(self, field: str, value: float, domain: Interval) -> float | None:
+    def fit(self, field: str, value: float, domain: Interval) -> float | None:
         if _is_int(self.section, field):
             value = float(math.floor(value)) if value >= 0 else float(math.ceil(value))
         if value < domain.lo or value > domain.hi:
@@ -229,7 +301,7 @@ class Search:
         declared range once, bisect only towards an end that improves."""
         out = []
         for end in (domain.lo, domain.hi):
-            fitted = self._fit(field, end if math.isfinite(end) else 0.0, domain)
+            fitted = self.fit(field, end if math.isfinite(end) else 0.0, domain)
             if fitted is None or fitted == before:
                 continue
             if self.try_value(field, fitted) is not None:
@@ -246,7 +318,7 @@ class Search:
             low, high = sorted((worse, better))
             wide = low > 0 and high / low > 4
             middle = math.sqrt(low * high) if wide else (low + high) / 2
-            fitted = self._fit(field, middle, domain)
+            fitted = self.fit(field, middle, domain)
             if fitted is None or fitted in (worse, better):
                 break
             if self.try_value(field, fitted) is not None:
@@ -267,23 +339,33 @@ class Search:
             candidate = math.ceil(low / unit) * unit
             if candidate > high:
                 continue
-            fitted = self._fit(field, round(candidate, 4), domain)
+            fitted = self.fit(field, round(candidate, 4), domain)
             if fitted is None or fitted in (worse, better):
                 return better
             return fitted if self.try_value(field, fitted) is not None else better
         return better
 
 
-def _negotiable(section: str) -> list[str]:
-    """The section's fields a change could be asked of: not those declared historical."""
-    fields = SECTIONS[section].model_fields
-    return [
-        name
-        for name, info in fields.items()
-        if not (
-            isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("historical")
-        )
-    ]
+def actionable(section: str, engine: Engine) -> dict[str, ChangeKind]:
+    """The section's fields someone can change, with the kind of change: declared on each field
+    (``fact_field(change=…)``); historical and fixed fields are left out."""
+    kinds = engine.compiled.knowledge.changes
+    found: dict[str, ChangeKind] = {}
+    for name, info in SECTIONS[section].model_fields.items():
+        extra = info.json_schema_extra
+        kind = extra.get("change") if isinstance(extra, dict) else None
+        if isinstance(kind, str) and kind in kinds:
+            found[name] = kinds[kind]
+    return found
+
+
+def list_items(section: str, field: str) -> tuple[Any, ...]:
+    """The items a list field may hold, in declared order (its ``Literal``)."""
+    annotation = SECTIONS[section].model_fields[field].annotation
+    for arg in typing.get_args(annotation):
+        if typing.get_origin(arg) is typing.Literal:
+            return typing.get_args(arg)
+    return ()
 
 
 def _least_demanding(better: dict[float, Any], worse: list[float]) -> tuple[float, str]:
@@ -301,10 +383,9 @@ def what_would_change(engine: Engine, case: Case, section: str, topic: str) -> l
     (the topic's values are declared best first)."""
     if getattr(case, section, None) is None:
         return []
-    ranking = list(engine.compiled.knowledge.topics[topic].value_ids())
     unread = {name: None for name in SECTIONS if name not in feeding_sections(engine, topic)}
     trimmed = case.model_copy(update=unread)  # every variant re-runs only what can matter
-    return Search(engine, trimmed, section, _outcome(engine, topic), ranking).changes(topic)
+    return Search(engine, trimmed, section, topic).changes(topic)
 
 
 _FEEDING: dict[tuple[str, str], frozenset[str]] = {}
@@ -327,6 +408,11 @@ def feeding_sections(engine: Engine, topic: str) -> frozenset[str]:
     return _FEEDING[key]
 
 
+def feeding_topics(engine: Engine, topic: str) -> set[str]:
+    """``topic`` and every topic some chain of rules reaching it reads."""
+    return _feeding_topics(engine, topic)
+
+
 def _feeding_topics(engine: Engine, topic: str) -> set[str]:
     kb, rules = engine.compiled.knowledge, engine.compiled.rulebase.rules
     feeding, grew = {topic}, True
@@ -339,9 +425,25 @@ def _feeding_topics(engine: Engine, topic: str) -> set[str]:
     return feeding
 
 
-def _outcome(engine: Engine, topic: str) -> Outcome:
-    def outcome(case: Case) -> Any:
-        firing = engine.infer(case, trace=False)
-        return next((d.value for d in firing.derived.values() if d.topic == topic), None)
+_FOCUSED: dict[tuple[str, str], Engine] = {}
 
-    return outcome
+
+def focused(engine: Engine, topic: str) -> Engine:
+    """An engine with only the rules on the way to ``topic``: a what-if re-run fires nothing
+    else (the grading rules a credit decision does not read cost as much as the rest). The rules
+    keep their order and every rule reading a topic keeps that topic's producers (negations
+    included), so the topic's value is the full rule base's; ``tests/test_paths.py`` checks it.
+    """
+    key = (engine.version, topic)
+    if key not in _FOCUSED:
+        feeding = _feeding_topics(engine, topic)
+        compiled = engine.compiled
+        kept = tuple(r for r in compiled.rulebase.rules if any(c.topic in feeding for c in r.then))
+        subset = CompiledRuleBase(
+            RuleBase(kept),
+            compiled.knowledge,
+            f"{compiled.version}/{topic}",
+            {r.id: compiled.definitions[r.id] for r in kept},
+        )
+        _FOCUSED[key] = Engine(subset)
+    return _FOCUSED[key]

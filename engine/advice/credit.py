@@ -7,8 +7,9 @@ Nothing here decides anything: the decision, the limits and the conditions come 
 
 - ``details["reasons"]`` of a decision other than the best one: 1-4 reasons ranked by weight,
   each the firing that tested the input (rule id, sentence with the values, the values).
-- ``details["what_would_change"]``: for each field of the credit section, the smallest single
-  change that gives a better decision (structured field/from/to/op/decision, and a sentence).
+- ``details["what_would_change"]`` (added by ``engine.advice.path_advice``): for each field of
+  the credit section someone can change, the smallest single change that gives a better
+  decision (structured field/from/to/op/decision, and a sentence).
 - Investigations are ordered by their evidence score (the weights of the gaps each fills),
   most useful first, and numbered in ``details["priority"]``.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.advice.counterfactual import Change, what_would_change
+from engine.advice.counterfactual import Change
 from engine.advice.reasons import principal_reasons
 from engine.core import Context
 from engine.labels import field_label, topic_value_label, value_label
@@ -78,9 +79,6 @@ def explain_decision(context: Context, decision: Conclusion) -> None:
         return
     reasons = principal_reasons(context.firing, engine.explainer(lang), DECISION, decision.value)
     decision.details["reasons"] = [r.as_dict(rank) for rank, r in enumerate(reasons, 1)]
-    if context.what_if:
-        changes = what_would_change(engine, context.case, SECTION, DECISION)
-        decision.details["what_would_change"] = [change_record(c, kb, lang) for c in changes]
 
 
 def enrich(context: Context, result: Result) -> None:

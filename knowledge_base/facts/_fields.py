@@ -26,30 +26,48 @@ def fact_field(
     *,
     label: str,
     unit: str = "",
+    change: str,
     default: Any = ...,
-    historical: bool = False,
     **constraints: Any,
 ) -> Any:
     """Declare an input field: English description (unit, range), short labels in both languages.
 
-    ``historical`` marks a record of what already happened (late invoices, days beyond terms):
-    "what would change it" never proposes changing it, since no one can.
+    ``change`` says what "what would change it" may do with the field, and must be declared for
+    every input: a kind of change someone can make (``knowledge_base/changes.yaml``: reduce the
+    request, pay, obtain a report…), ``historical`` for a record of what already happened (late
+    invoices, years in business) or ``fixed`` for who the customer is (nature, region). Neither
+    of the last two is ever proposed as a change.
     """
-    extra: dict[str, Any] = {"zh": zh, "en": label}
+    extra: dict[str, Any] = {"zh": zh, "en": label, "change": _declared(change, label)}
     if unit:
         extra["unit"] = unit
-    if historical:
-        extra["historical"] = True
     return Field(default, description=en, json_schema_extra=extra, **constraints)
 
 
-def catalogue_field(en: str, zh: str, *, label: str, catalogue: str) -> Any:
+NOT_CHANGEABLE = ("historical", "fixed")
+
+
+def _declared(change: str, label: str) -> str:
+    """Refuse an unknown kind at import: a typo would silently hide a field from the search."""
+    kinds = load_knowledge().changes
+    if change not in NOT_CHANGEABLE and change not in kinds:
+        allowed = ", ".join([*NOT_CHANGEABLE, *sorted(kinds)])
+        raise ValueError(f"field {label!r}: change={change!r} is not one of {allowed}")
+    return change
+
+
+def catalogue_field(en: str, zh: str, *, label: str, change: str, catalogue: str) -> Any:
     """A list of items from a knowledge-base catalogue (``knowledge_base/catalogues/NAME.yaml``).
 
     Declare the field as ``list[Literal[...ids]]``; lint checks the Literal's ids and the
     catalogue's are the same, so descriptions in both languages exist for every item.
     """
-    extra: dict[str, Any] = {"zh": zh, "en": label, "catalogue": catalogue}
+    extra: dict[str, Any] = {
+        "zh": zh,
+        "en": label,
+        "catalogue": catalogue,
+        "change": _declared(change, label),
+    }
     return Field(default_factory=list, description=en, json_schema_extra=extra)
 
 

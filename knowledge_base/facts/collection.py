@@ -72,6 +72,7 @@ class Collection(Section):
         "Amount past its due date that is to be collected, in yuan, 1-10^12.",
         "逾期欠款金额",
         label="overdue amount",
+        change="payment",
         unit="yuan",
         ge=1,
         le=MONEY_MAX,
@@ -80,6 +81,7 @@ class Collection(Section):
         "Days the oldest unpaid invoice is past its due date, 1-36500.",
         "逾期天数",
         label="days overdue",
+        change="historical",
         unit="days",
         ge=1,
         le=DAYS_MAX,
@@ -88,6 +90,7 @@ class Collection(Section):
         "Number of invoices past their due date, 1-10000; default 1.",
         "逾期发票张数",
         label="invoices overdue",
+        change="payment",
         unit="invoices",
         default=1,
         ge=1,
@@ -98,6 +101,7 @@ class Collection(Section):
         "default 0.",
         "已兑现的付款承诺次数",
         label="promises kept",
+        change="historical",
         unit="attempts",
         default=0,
         ge=0,
@@ -108,6 +112,7 @@ class Collection(Section):
         "default 0.",
         "未兑现的付款承诺次数",
         label="promises broken",
+        change="historical",
         unit="attempts",
         default=0,
         ge=0,
@@ -118,6 +123,7 @@ class Collection(Section):
         "0-1000; default 0.",
         "无人回应的催收次数",
         label="attempts unanswered",
+        change="historical",
         unit="attempts",
         default=0,
         ge=0,
@@ -128,6 +134,7 @@ class Collection(Section):
         "delivery), 0-1000; default 0.",
         "以争议告终的催收次数",
         label="attempts ending in a dispute",
+        change="historical",
         unit="attempts",
         default=0,
         ge=0,
@@ -137,6 +144,7 @@ class Collection(Section):
         "The debtor disputes the debt now (what is owed, or that it is owed); yes/no, default no.",
         "债务人对欠款有异议",
         label="debt disputed",
+        change="settlement",
         default=False,
     )
     debt_acknowledged: bool = fact_field(
@@ -144,6 +152,7 @@ class Collection(Section):
         "meeting; yes/no, default no. Not together with debt_disputed.",
         "债务人承认欠款",
         label="debt acknowledged",
+        change="acknowledgement",
         default=False,
     )
     plan_months: int | None = fact_field(
@@ -151,6 +160,7 @@ class Collection(Section):
         "1-120; not given if no plan was proposed.",
         "还款计划期限",
         label="repayment plan length",
+        change="plan",
         unit="months",
         default=None,
         ge=1,
@@ -161,6 +171,7 @@ class Collection(Section):
         "yes/no, default no. Only with plan_months.",
         "还款计划首期款已支付",
         label="first plan payment made",
+        change="payment",
         default=False,
     )
     situation: Situation = fact_field(
@@ -168,6 +179,7 @@ class Collection(Section):
         "unknown; default unknown.",
         "债务人的偿付状况",
         label="debtor's situation",
+        change="investigation",
         default="unknown",
     )
     signals: list[DebtorSignal] = catalogue_field(
@@ -175,6 +187,7 @@ class Collection(Section):
         "catalogue; empty if none observed yet.",
         "接触中观察到的债务人表现",
         label="behaviour observed",
+        change="fixed",
         catalogue="debtor_signals",
     )
 

@@ -36,8 +36,9 @@ class Credit(Section):
     requested_amount: int = fact_field(
         "Credit line requested: the most the customer wants to owe us at one time, in yuan, "
         "1-10^12.",
-        "申请信用额度",
+        "申请授信额度",
         label="requested credit",
+        change="request",
         unit="yuan",
         ge=1,
         le=MONEY_MAX,
@@ -46,6 +47,7 @@ class Credit(Section):
         "Payment term requested, in days after invoice, 1-3650.",
         "申请账期",
         label="requested term",
+        change="term",
         unit="days",
         ge=1,
         le=3650,
@@ -54,6 +56,7 @@ class Credit(Section):
         "What the customer owes us now (open invoices), in yuan, 0-10^12; 0 if nothing.",
         "当前应收账款",
         label="current receivables",
+        change="payment",
         unit="yuan",
         default=0,
         ge=0,
@@ -62,8 +65,9 @@ class Credit(Section):
     current_credit_limit: int | None = fact_field(
         "The customer's current credit line with us, in yuan, 0-10^12; not given if it has "
         "none yet.",
-        "现有信用额度",
+        "现有授信额度",
         label="current credit limit",
+        change="fixed",
         unit="yuan",
         default=None,
         ge=0,
@@ -74,6 +78,7 @@ class Credit(Section):
         "no payment record.",
         "按期付款比例",
         label="share paid on time",
+        change="historical",
         unit="%",
         default=None,
         ge=0,
@@ -84,6 +89,7 @@ class Credit(Section):
         "0-36500; not given if there is no payment record.",
         "历史最长逾期天数",
         label="longest days overdue",
+        change="historical",
         unit="days",
         default=None,
         ge=0,
@@ -94,6 +100,7 @@ class Credit(Section):
         "overdue.",
         "当前逾期天数",
         label="current days overdue",
+        change="payment",
         unit="days",
         default=0,
         ge=0,
@@ -103,6 +110,7 @@ class Credit(Section):
         "Amount now past its due date, in yuan, 0-10^12; 0 if nothing is overdue.",
         "当前逾期金额",
         label="overdue amount",
+        change="payment",
         unit="yuan",
         default=0,
         ge=0,
@@ -112,6 +120,7 @@ class Credit(Section):
         "Debts of this customer written off as bad in the past, 0-1000; 0 if none.",
         "历史坏账笔数",
         label="past bad debts",
+        change="historical",
         unit="debts",
         default=0,
         ge=0,
@@ -122,126 +131,127 @@ class Credit(Section):
         "give all four 12-month counts or none.",
         "近12个月逾期1-30天发票数",
         label="late 1-30 days, last 12 months",
+        change="historical",
         unit="invoices",
         default=None,
         ge=0,
         le=COUNT_MAX,
-        historical=True,
     )
     late_12m_31_60: int | None = fact_field(
         "Invoices 31-60 days late in the last 12 months, 0-100000.",
         "近12个月逾期31-60天发票数",
         label="late 31-60 days, last 12 months",
+        change="historical",
         unit="invoices",
         default=None,
         ge=0,
         le=COUNT_MAX,
-        historical=True,
     )
     late_12m_61_90: int | None = fact_field(
         "Invoices 61-90 days late in the last 12 months, 0-100000.",
         "近12个月逾期61-90天发票数",
         label="late 61-90 days, last 12 months",
+        change="historical",
         unit="invoices",
         default=None,
         ge=0,
         le=COUNT_MAX,
-        historical=True,
     )
     late_12m_over_90: int | None = fact_field(
         "Invoices more than 90 days late in the last 12 months, 0-100000.",
         "近12个月逾期90天以上发票数",
         label="late over 90 days, last 12 months",
+        change="historical",
         unit="invoices",
         default=None,
         ge=0,
         le=COUNT_MAX,
-        historical=True,
     )
     late_24m_1_30: int | None = fact_field(
         "Invoices 1-30 days late in the last 24 months (the last 12 included), 0-100000; "
         "give all four 24-month counts or none, each at least its 12-month count.",
         "近24个月逾期1-30天发票数",
         label="late 1-30 days, last 24 months",
+        change="historical",
         unit="invoices",
         default=None,
         ge=0,
         le=COUNT_MAX,
-        historical=True,
     )
     late_24m_31_60: int | None = fact_field(
         "Invoices 31-60 days late in the last 24 months (the last 12 included), 0-100000.",
         "近24个月逾期31-60天发票数",
         label="late 31-60 days, last 24 months",
+        change="historical",
         unit="invoices",
         default=None,
         ge=0,
         le=COUNT_MAX,
-        historical=True,
     )
     late_24m_61_90: int | None = fact_field(
         "Invoices 61-90 days late in the last 24 months (the last 12 included), 0-100000.",
         "近24个月逾期61-90天发票数",
         label="late 61-90 days, last 24 months",
+        change="historical",
         unit="invoices",
         default=None,
         ge=0,
         le=COUNT_MAX,
-        historical=True,
     )
     late_24m_over_90: int | None = fact_field(
         "Invoices more than 90 days late in the last 24 months (the last 12 included), 0-100000.",
         "近24个月逾期90天以上发票数",
         label="late over 90 days, last 24 months",
+        change="historical",
         unit="invoices",
         default=None,
         ge=0,
         le=COUNT_MAX,
-        historical=True,
     )
     avg_days_beyond_terms: float | None = fact_field(
         "Average days beyond terms over the last 12 months (each invoice's days late, paid on "
         "time counting 0, weighted by amount), 0-3650; not given if unknown.",
         "平均超期天数",
         label="average days beyond terms",
+        change="historical",
         unit="days",
         default=None,
         ge=0,
         le=3650,
-        historical=True,
     )
     dbt_trend: DelayTrend | None = fact_field(
         "Direction of the days beyond terms over the last year: improving, stable or "
         "worsening; not given if unknown.",
         "超期天数趋势",
         label="days-beyond-terms trend",
+        change="historical",
         default=None,
-        historical=True,
     )
     worst_delay_months_ago: int | None = fact_field(
         "Months since the longest delay in the payment record (0 = this month), 0-1200; not "
         "given if unknown, which counts as recent.",
         "最长逾期距今月数",
         label="months since the longest delay",
+        change="historical",
         unit="months",
         default=None,
         ge=0,
         le=1200,
-        historical=True,
     )
     worst_delay_disputed: bool = fact_field(
         "The longest delay was an invoice the customer disputed, paid once the dispute was "
         "settled: yes or no (default no).",
         "最长逾期系争议发票且已解决",
         label="longest delay was a settled dispute",
+        change="historical",
         default=False,
-        historical=True,
     )
     monthly_income: int | None = fact_field(
         "For an individual consumer: net monthly income, in yuan, 1-10^9; not given if unknown "
         "(companies leave it out).",
         "月收入（个人）",
         label="monthly income",
+        change="fixed",
         unit="yuan",
         default=None,
         ge=1,
@@ -252,6 +262,7 @@ class Credit(Section):
         "instalments), in yuan, 0-10^9; not given if unknown.",
         "每月其他还款（个人）",
         label="monthly debt payments",
+        change="restructure",
         unit="yuan",
         default=None,
         ge=0,
@@ -262,6 +273,7 @@ class Credit(Section):
         "0-1000; not given if unknown.",
         "资产负债率",
         label="debt ratio",
+        change="fixed",
         unit="%",
         default=None,
         ge=0,
@@ -271,6 +283,7 @@ class Credit(Section):
         "Years since the customer was founded, 0-200; not given if unknown.",
         "经营年限",
         label="years in business",
+        change="historical",
         unit="years",
         default=None,
         ge=0,
@@ -280,27 +293,28 @@ class Credit(Section):
         "Registered capital, in yuan, 0-10^12; not given if unknown.",
         "注册资本",
         label="registered capital",
+        change="historical",
         unit="yuan",
         default=None,
         ge=0,
         le=MONEY_MAX,
-        historical=True,
     )
     annual_turnover: int | None = fact_field(
         "The customer's own annual turnover, in yuan, 0-10^12; not given if unknown.",
         "年营业额",
         label="annual turnover",
+        change="historical",
         unit="yuan",
         default=None,
         ge=0,
         le=MONEY_MAX,
-        historical=True,
     )
     financial_trend: Trend | None = fact_field(
         "Direction of the customer's finances over the last year: improving, stable or "
         "deteriorating; not given if unknown.",
         "财务状况趋势",
         label="financial trend",
+        change="investigation",
         default=None,
     )
     bank_report: Report = fact_field(
@@ -308,6 +322,7 @@ class Credit(Section):
         "adverse.",
         "银行调查结果",
         label="bank enquiry",
+        change="investigation",
         default="not_done",
     )
     agency_report: Report = fact_field(
@@ -315,6 +330,7 @@ class Credit(Section):
         "or adverse.",
         "资信调查机构调查结果",
         label="credit agency report",
+        change="investigation",
         default="not_done",
     )
     organisation_report: Report = fact_field(
@@ -322,6 +338,7 @@ class Credit(Section):
         "favourable, neutral or adverse.",
         "客户或行业组织调查结果",
         label="customer/industry enquiry",
+        change="investigation",
         default="not_done",
     )
     internal_report: Report = fact_field(
@@ -329,6 +346,7 @@ class Credit(Section):
         "favourable, neutral or adverse.",
         "内部调查结果",
         label="internal investigation",
+        change="investigation",
         default="not_done",
     )
     security_offered: Security = fact_field(
@@ -336,6 +354,7 @@ class Credit(Section):
         "collateral.",
         "提供的担保或抵押",
         label="security offered",
+        change="security",
         default="none",
     )
 

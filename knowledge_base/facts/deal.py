@@ -65,24 +65,28 @@ class Deal(Section):
         "objection_handling, negotiation, closing or after_sales.",
         "销售阶段",
         label="stage",
+        change="fixed",
     )
     objections: list[Objection] = catalogue_field(
         "Objections the customer has raised, items of the objection_types catalogue: price, "
         "function, trust, timing, competitor, authority; empty if none.",
         "客户提出的异议",
         label="objections raised",
+        change="fixed",
         catalogue="objection_types",
     )
     buying_signals: list[BuyingSignal] = catalogue_field(
         "Buying signals observed, items of the buying_signals catalogue; empty if none.",
         "观察到的购买信号",
         label="buying signals",
+        change="elicit",
         catalogue="buying_signals",
     )
     warning_signals: list[WarningSignal] = catalogue_field(
         "Warning signals observed, items of the warning_signals catalogue; empty if none.",
         "观察到的警示信号",
         label="warning signals",
+        change="fixed",
         catalogue="warning_signals",
     )
     genuine_deadline: bool = fact_field(
@@ -90,6 +94,7 @@ class Deal(Section):
         "own date); yes/no, default no.",
         "存在真实的截止期限",
         label="genuine deadline",
+        change="fixed",
         default=False,
     )
     quota_limit: bool = fact_field(
@@ -97,6 +102,7 @@ class Deal(Section):
         "yes/no, default no.",
         "存在真实的配额限制",
         label="genuine quota limit",
+        change="fixed",
         default=False,
     )
     competitor_move: bool = fact_field(
@@ -104,6 +110,7 @@ class Deal(Section):
         "solution, a competitor's known action); yes/no, default no.",
         "存在真实的竞争动态",
         label="genuine competitor move",
+        change="fixed",
         default=False,
     )
     success_case_available: bool = fact_field(
@@ -111,6 +118,7 @@ class Deal(Section):
         "yes/no, default no.",
         "有同行业成功案例可展示",
         label="same-industry success case",
+        change="preparation",
         default=False,
     )
     budget_status: BudgetStatus = fact_field(
@@ -118,12 +126,14 @@ class Deal(Section):
         "needs), not_allocated or unknown; default unknown.",
         "客户预算状况",
         label="budget status",
+        change="investigation",
         default="unknown",
     )
     decision_maker_present: bool = fact_field(
         "The person who decides the purchase takes part in the talks; yes/no, default no.",
         "决策人参与洽谈",
         label="decision maker present",
+        change="meeting",
         default=False,
     )
     complex_offer: bool = fact_field(
@@ -131,6 +141,7 @@ class Deal(Section):
         "complex product or solution); yes/no, default no.",
         "产品或方案较复杂",
         label="complex offer",
+        change="preparation",
         default=False,
     )
     our_walk_away_price: int | None = fact_field(
@@ -138,6 +149,7 @@ class Deal(Section):
         "0-10^12; not given if not set.",
         "我方底线价格",
         label="our walk-away price",
+        change="fixed",
         unit="yuan",
         default=None,
         ge=0,
@@ -148,6 +160,7 @@ class Deal(Section):
         "can pay for this deal, in yuan, 0-10^12; not given if unknown.",
         "客户可接受的最高价格",
         label="their walk-away price",
+        change="fixed",
         unit="yuan",
         default=None,
         ge=0,
@@ -157,8 +170,9 @@ class Deal(Section):
         "The credit decision on this customer if one was made outside this consultation: "
         "approve, approve_with_conditions, refer or decline; not given if none. A credit "
         "section in the same case takes precedence.",
-        "已有的信用决定",
+        "已有的授信决策",
         label="credit decision",
+        change="fixed",
         default=None,
     )
     contact_channel: Channel = fact_field(
@@ -166,4 +180,5 @@ class Deal(Section):
         "messaging.",
         "当前联系渠道",
         label="contact channel",
+        change="meeting",
     )

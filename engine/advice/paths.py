@@ -1,0 +1,210 @@
+"""A path to a better answer: the smallest sets of up to three changes someone can make.
+
+Single changes come first (``counterfactual.Search``: the least change of each field that
+improves the answer). When no single change is enough — two aspects hold the answer down —
+sets of two, then three, "strong" moves are tried: each field moved as far as its kind of change
+allows (the request to its least, a report obtained, the decision maker present). A set that
+works is then relaxed member by member to the least change that still works, with round numbers
+at the boundary. Sets are ranked by their declared cost (``knowledge_base/changes.yaml``), then
+by the answer they reach. The search keeps to a budget of re-runs; the result says whether it
+looked at every set or stopped at the budget, so "no set of actions suffices" is only said when
+it is known.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from engine.advice.counterfactual import (
+    UNKNOWN,
+    Change,
+    Search,
+    _enum_values,
+    feeding_sections,
+    feeding_topics,
+    formula_fields,
+    list_items,
+    relevant_fields,
+    threshold_candidates,
+)
+from engine.core import Engine
+from engine.domains import Interval, field_domain
+from knowledge_base.facts import SECTIONS, Case
+
+MAX_CHANGES = 3
+SET_BUDGET = 80
+"""Most re-runs the search of sets (after the single changes) may take: enough for every set
+of a credit referral held by its history (about 55), about 1 ms each."""
+
+Move = tuple[str, Any]
+"""(field, the value it is moved to)."""
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A set of changes and the answer it gives; ``cost`` is the sum of the kinds' costs."""
+
+    changes: tuple[Change, ...]
+    outcome: Any
+    cost: float
+
+
+@dataclass(frozen=True)
+class PathToBetter:
+    proposals: list[Proposal]
+    complete: bool
+    """True when every set up to ``MAX_CHANGES`` was tried (or a smaller one worked): an empty
+    list then means no set of actions gives a better answer."""
+
+
+def path_to_better(engine: Engine, case: Case, section: str, topic: str) -> PathToBetter:
+    """The cheapest sets of changes of ``section``'s fields that give ``topic`` a better value
+    (the topic's values are declared best first)."""
+    if getattr(case, section, None) is None:
+        return PathToBetter([], True)
+    unread = {name: None for name in SECTIONS if name not in feeding_sections(engine, topic)}
+    trimmed = case.model_copy(update=unread)  # every variant re-runs only what can matter
+    search = Search(engine, trimmed, section, topic)
+    if search.current == len(search.ranking):
+        return PathToBetter([], True)  # already the best answer
+    singles = search.changes(topic)
+    if singles:
+        return PathToBetter(_ranked(search, [_proposal(search, (c,)) for c in singles]), True)
+    return _sets(search, topic)
+
+
+def _sets(search: Search, topic: str) -> PathToBetter:
+    spent = search.tried
+    moves = effective(search, topic, list(strong_moves(search, topic)))
+    for size in range(2, MAX_CHANGES + 1):
+        found: list[Proposal] = []
+        for combination in itertools.combinations(moves, size):
+            if len({field for field, _ in combination}) < size:
+                continue
+            if search.tried - spent >= SET_BUDGET:
+                return PathToBetter(_ranked(search, found), False)
+            if search.try_many(combination) is not None:
+                relaxed = relax(search, combination)
+                if relaxed is not None:
+                    found.append(relaxed)
+        if found:
+            return PathToBetter(_ranked(search, _minimal(found)), True)
+    return PathToBetter([], True)
+
+
+def strong_moves(search: Search, topic: str) -> Iterator[Move]:
+    """Each changeable field moved as far as its kind allows; cheapest kinds first."""
+    relevant = relevant_fields(search.engine, search.section, topic)
+    fields = sorted((f for f in search.kinds if f in relevant), key=lambda f: search.kinds[f].cost)
+    for field in fields:
+        yield from _field_moves(search, field)
+
+
+def _field_moves(search: Search, field: str) -> Iterator[Move]:
+    before, kind = getattr(search.model, field), search.kinds[field]
+    if kind.from_unknown and not (before in UNKNOWN or before == []):
+        return
+    if isinstance(before, list):
+        yield from ((field, [*before, item]) for item in list_items(search.section, field))
+        return
+    enum = _enum_values(search.section, field, search.engine)
+    if enum is not None:
+        yield from ((field, v) for v in enum if v != before and v not in UNKNOWN)
+        return
+    domain = field_domain(search.section, field, search.engine.compiled.knowledge)
+    if not isinstance(domain, Interval) or kind.direction == "either":
+        return
+    candidates = threshold_candidates(search.engine, search.section, field)
+    if kind.direction == "lower":
+        end = domain.lo if domain.lo > float("-inf") else min(candidates, default=None)
+    else:
+        end = max(candidates, default=None)
+    if end is not None and end != before:
+        fitted = search.fit(field, end, domain)
+        if fitted is not None:
+            yield field, fitted
+
+
+def effective(search: Search, topic: str, moves: list[Move]) -> list[Move]:
+    """The moves worth combining. Dropped: a move that only makes things worse on the way to
+    ``topic`` (an adverse report: a band moves to a later, worse value and none to a better
+    one); of several moves of one field with the same effect, all but the first (the least
+    demanding; for an investigation the least favourable result). A move with no effect alone
+    is kept, once per field: its effect may need another move (a credible plan needs the
+    acknowledgement, the first payment and a short plan together)."""
+    bands = _ordered_bands(search.engine, topic)
+    base = {t: v for t, v in search.concluded(()) if t in bands}
+    kept: dict[tuple[str, frozenset[tuple[str, Any]]], Move] = {}
+    for move in moves:
+        after = {t: v for t, v in search.concluded((move,)) if t in bands}
+        if _only_worse(bands, base, after):
+            continue
+        kept.setdefault((move[0], frozenset(after.items())), move)
+    return list(kept.values())
+
+
+def _ordered_bands(engine: Engine, topic: str) -> dict[str, dict[Any, int]]:
+    """The one-valued category topics on the way to ``topic``, each value's place (declared
+    best first, as every graded topic and band of the rule base is)."""
+    kb = engine.compiled.knowledge
+    return {
+        t: {v: i for i, v in enumerate(kb.topics[t].value_ids())}
+        for t in feeding_topics(engine, topic) - {topic}
+        if kb.topics[t].kind == "category" and kb.topics[t].cardinality == "one"
+    }
+
+
+def _only_worse(
+    bands: dict[str, dict[Any, int]], base: dict[str, Any], after: dict[str, Any]
+) -> bool:
+    moved = [
+        (bands[t].get(after[t], -1), bands[t].get(base[t], -1))
+        for t in base.keys() & after.keys()
+        if after[t] != base[t]
+    ]
+    return bool(moved) and all(new > old for new, old in moved)
+
+
+def relax(search: Search, combination: tuple[Move, ...]) -> Proposal | None:
+    """Each move brought back to the least change that, with the others, still gives a better
+    answer (round numbers at the boundary); None if a member turns out not to be needed."""
+    applied = dict(combination)
+    changes: list[Change] = []
+    formula_read = formula_fields(search.engine, search.section)
+    for field, _ in combination:
+        others = {f: v for f, v in applied.items() if f != field}
+        base = search.with_values(others)
+        sub = Search(search.engine, base, search.section, search.topic)
+        if sub.current > search.current:
+            return None  # the others suffice: not a smallest set
+        sub.current = search.current  # better than the case as it is, not the others alone
+        change = sub.field_change(field, field in formula_read)
+        search.tried += sub.tried
+        if change is None:
+            return None
+        applied[field] = change.applied()
+        changes.append(change)
+    outcome = search.try_many(tuple(applied.items()))
+    if outcome is None:
+        return None
+    final = tuple(Change(c.field, c.before, c.after, c.op, outcome) for c in changes)
+    return _proposal(search, final)
+
+
+def _proposal(search: Search, changes: tuple[Change, ...]) -> Proposal:
+    cost = sum(search.kinds[c.name].cost for c in changes)
+    return Proposal(changes, changes[-1].outcome, cost)
+
+
+def _minimal(found: list[Proposal]) -> list[Proposal]:
+    """Drop a set that contains another set found (its extra change is not needed)."""
+    fields = [frozenset(c.field for c in p.changes) for p in found]
+    return [p for p, f in zip(found, fields, strict=True) if not any(g < f for g in fields)]
+
+
+def _ranked(search: Search, proposals: list[Proposal]) -> list[Proposal]:
+    """Cheapest first; among equal costs, the better answer first; then by field (stable)."""
+    return sorted(proposals, key=lambda p: (p.cost, -search.rank(p.outcome), p.changes[0].field))

@@ -1,0 +1,155 @@
+"""The summary a manager reads first: per module, the answer, its principal reasons, the path to
+a better answer and the next step — in plain words, in the consultation's language.
+
+Nothing here decides anything: every line quotes a conclusion the rules reached or the advice
+the modules added (reasons, rankings, the path to a better answer). The chains, why-nots and
+evidence stay in the result for whoever opens the details.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from engine.result import Conclusion, ModuleSummary, Result
+from knowledge_base import Knowledge, Text
+
+MAX_REASONS = 4
+MAX_PATHS = 3
+
+
+Titles = Mapping[str, Text]
+"""Rule id → its title: a reason in the summary is the rule's title, the sentence with the
+values stays in the details."""
+
+
+def summarise(result: Result, kb: Knowledge, titles: Titles) -> list[ModuleSummary]:
+    """A summary for each module the consultation reached, in the modules' order."""
+    out = []
+    for build in _BUILDERS.values():
+        made = build(result, kb, titles)
+        if made is not None:
+            out.append(made)
+    return out
+
+
+def _named(conclusion: Conclusion, kb: Knowledge, lang: str) -> str:
+    return kb.text("summary.named", lang, topic=conclusion.topic_label, value=conclusion.label)
+
+
+def _path(conclusion: Conclusion) -> list[str]:
+    """The cheapest proposals, or the plain statement that none exists."""
+    record: dict[str, Any] | None = conclusion.details.get("path_to_better")
+    if record is None:
+        return []
+    texts = [p["text"] for p in record["proposals"][:MAX_PATHS]]
+    return texts or [record["text"]]
+
+
+def _first_ranked(result: Result, topic: str) -> Conclusion | None:
+    found = [c for c in result.conclusions if c.topic == topic]
+    return min(found, key=lambda c: c.details.get("rank", 1_000), default=None)
+
+
+def _labels(result: Result, kb: Knowledge, topics: tuple[str, ...]) -> list[str]:
+    found = [c for c in map(result.conclusion, topics) if c is not None]
+    return [_named(c, kb, result.lang) for c in found][:MAX_REASONS]
+
+
+def _credit(result: Result, kb: Knowledge, titles: Titles) -> ModuleSummary | None:
+    lang = result.lang
+    decision = result.conclusion("credit_decision")
+    if decision is None:
+        return None
+    limit = result.conclusion("recommended_limit")
+    headline = decision.label
+    if limit is not None and decision.value != "decline":
+        headline = kb.text(
+            "summary.credit.headline", lang, decision=decision.label, limit=limit.label
+        )
+    weighed = decision.details.get("reasons", [])[:MAX_REASONS]
+    reasons = [titles[r["rule"]].get(lang) for r in weighed]
+    if not reasons:  # an approval: what supported it
+        reasons = _labels(
+            result, kb, ("risk_level", "payment_behaviour", "information_sufficiency")
+        )
+    conditions = [c.label for c in result.conclusions if c.topic == "credit_condition"]
+    next_step = kb.text(f"summary.credit.next.{decision.value}", lang)
+    if conditions:
+        joined = kb.text("explain.list_separator", lang).join(conditions)
+        next_step += kb.text("summary.credit.conditions", lang, conditions=joined)
+    return ModuleSummary(
+        "credit",
+        kb.text("summary.title.credit", lang),
+        headline,
+        reasons,
+        _path(decision),
+        next_step,
+    )
+
+
+def _grading(result: Result, kb: Knowledge, titles: Titles) -> ModuleSummary | None:
+    lang = result.lang
+    tier, plan = result.conclusion("service_tier"), result.conclusion("maintenance_plan")
+    if tier is None:
+        return None
+    headline = tier.label if plan is None else f"{tier.label} · {plan.label}"
+    reasons = _labels(result, kb, ("value_tier", "loyalty", "difference_class", "lifecycle"))
+    action = _first_ranked(result, "maintenance_action")
+    next_step = (action or plan or tier).label
+    return ModuleSummary(
+        "grading", kb.text("summary.title.grading", lang), headline, reasons, _path(tier), next_step
+    )
+
+
+def _collection(result: Result, kb: Knowledge, titles: Titles) -> ModuleSummary | None:
+    lang = result.lang
+    level = result.conclusion("escalation_level")
+    if level is None:
+        return None
+    debtor = _first_ranked(result, "debtor_type")
+    headline = level.label if debtor is None else f"{level.label} · {debtor.label}"
+    aspects = ("escalation_by_days", "escalation_by_promises", "escalation_by_situation")
+    reasons = _labels(result, kb, (*aspects, "escalation_by_relationship"))
+    strategy = _first_ranked(result, "collection_strategy")
+    next_step = (strategy or level).label
+    return ModuleSummary(
+        "collection",
+        kb.text("summary.title.collection", lang),
+        headline,
+        reasons,
+        _path(level),
+        next_step,
+    )
+
+
+def _closing(result: Result, kb: Knowledge, titles: Titles) -> ModuleSummary | None:
+    lang = result.lang
+    states = [c for c in result.conclusions if c.topic == "buyer_state"]
+    technique = _first_ranked(result, "closing_technique")
+    if not states and technique is None:
+        return None
+    state = states[0] if states else None
+    labels = [c.label for c in states]
+    headline = kb.text("explain.list_separator", lang).join(labels)
+    if technique is not None:
+        headline = f"{headline} · {technique.label}" if headline else technique.label
+    reasons = list(technique.details.get("evidence", []))[:MAX_REASONS] if technique else []
+    step = _first_ranked(result, "next_action") or technique or state
+    next_step = step.label if step is not None else ""
+    return ModuleSummary(
+        "closing",
+        kb.text("summary.title.closing", lang),
+        headline,
+        reasons,
+        _path(state) if state else [],
+        next_step,
+    )
+
+
+_BUILDERS: dict[str, Callable[[Result, Knowledge, Titles], ModuleSummary | None]] = {
+    "credit": _credit,
+    "grading": _grading,
+    "collection": _collection,
+    "closing": _closing,
+}
