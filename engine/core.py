@@ -8,6 +8,7 @@ lock in ``engine.host``.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
@@ -113,8 +114,8 @@ class Engine:
 def assemble(explainer: Explainer, firing: Firing, facts: dict[str, Fact]) -> Result:
     """Conclusions in the order they were first reached, explained; the trace as recorded.
 
-    A conclusion's "how" is the chain of the firing that first reached it (``Firing.chains``),
-    each firing as its link."""
+    A conclusion's "how" is the chain of every firing that reached it (``Firing.chains``), each
+    firing as its link: a debtor type scored from several signals shows all of them."""
     link_at, chains, graded = explainer.links(firing).__getitem__, firing.chains, explainer.graded
     conclusions = []
     for concluded, derived in firing.derived.items():
@@ -133,7 +134,7 @@ def assemble(explainer: Explainer, firing: Firing, facts: dict[str, Fact]) -> Re
                 derived.score or None,
                 details,
                 list(derived.rules),
-                list(map(link_at, chains[derived.seq - 1])),
+                list(map(link_at, _supporting(chains, derived.seqs))),
                 explainer.why_not(firing, derived, facts) if derived.topic in graded else [],
             )
         )
@@ -144,3 +145,11 @@ def assemble(explainer: Explainer, firing: Firing, facts: dict[str, Fact]) -> Re
         conclusions=conclusions,
         trace=list(firing.steps),
     )
+
+
+def _supporting(chains: list[tuple[int, ...]], seqs: list[int]) -> tuple[int, ...]:
+    """The firings behind a conclusion: the first firing's chain, or — when several rules
+    reached it — every one of their chains, merged in firing order."""
+    if len(seqs) == 1:
+        return chains[seqs[0] - 1]
+    return tuple(sorted(set(itertools.chain.from_iterable(chains[s - 1] for s in seqs))))

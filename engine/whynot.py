@@ -50,6 +50,8 @@ class _Test:
     failed: str  # "needs …, but <label> is <HOLE>"
     actual: Callable[[Any], str]
     band: Band | None  # the band to follow down if this test fails
+    wanted: tuple[int, ...] | None  # places (best first) of the values a topic test wants
+    places: dict[Any, int] | None  # each value's place in the tested topic's declared order
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class WhyNots:
         }
         self._because = kb.text("explain.because", lang, outer=HOLE, inner=INNER)
         self._graded = graded_topics(kb)
+        self._separator = kb.text("explain.list_separator", lang)
 
     def _premise(self, pattern: Pattern, texts: list[tuple[str, str, Any]]) -> _Premise:
         kb, lang = self.kb, self.lang
@@ -102,10 +105,23 @@ class WhyNots:
                 kb.text("explain.why_not_test", lang, condition=need, label=label, actual=HOLE),
                 actual,
                 self._band(pattern, test),
+                *self._order(pattern, test),
             )
             for test, (need, label, actual) in zip(pattern.tests, texts, strict=True)
         )
         return _Premise(pattern.fact, tests, absent)
+
+    def _order(
+        self, pattern: Pattern, test: Test
+    ) -> tuple[tuple[int, ...] | None, dict[Any, int] | None]:
+        """For a test on a category topic's value: the places of the values it wants and the
+        topic's order (values are declared best first), to tell a worse input from a better."""
+        topic = self.kb.topics.get(pattern.fact)
+        if topic is None or topic.kind != "category" or test.op not in ("eq", "in"):
+            return None, None
+        places = {v: i for i, v in enumerate(topic.value_ids())}
+        values = (test.value,) if test.op == "eq" else tuple(test.values or ())
+        return tuple(places[v] for v in values if v in places), places
 
     def _band(self, pattern: Pattern, test: Test) -> Band | None:
         topic = self.kb.topics.get(pattern.fact)
@@ -131,25 +147,80 @@ class WhyNots:
         found: list[Shallow] | None = self._cache.get(key)
         if found is None:
             found = self._cache.put(key, self._shallow_all(firing, derived, facts))
-        return [
+        deepened = [
             failure if band is None else self._deeper(failure, band, firing, facts, 0)
             for failure, band in found
         ]
+        return collapse(deepened, self._separator) if len(deepened) > 1 else deepened
 
     def _shallow_all(
         self, firing: Firing, derived: Derived, facts: dict[str, Fact]
     ) -> list[Shallow]:
+        """One why-not per other value: of the rules that conclude it, the one nearest to
+        firing (fewest failed premises) among those that ask for nothing worse (for a better
+        value) or nothing better (for a worse one) than the case has — a better answer is never
+        explained by a worse input. Its blocking premise is the one on the decision's own path
+        (a premise the concluding rule also reads: the risk verdict, the cap that bound), else
+        its first failed premise."""
         topic = self.kb.topics[derived.topic]
+        order = {v: i for i, v in enumerate(topic.value_ids())}
+        on_path = self._path_facts(derived)
         out = []
         for alternative in topic.value_ids():
             if alternative == derived.value:
                 continue
+            better = order[alternative] < order.get(derived.value, len(order))
             label = topic_value_label(topic.id, alternative, self.kb, self.lang)
+            best: tuple[int, int, Shallow] | None = None
             for rule in self.producers.get((topic.id, alternative), ()):
-                failure = self._shallow(rule.id, firing, facts, alternative, label)
-                if failure is not None:
-                    out.append(failure)
+                failures = self._failures(rule.id, firing, facts, alternative, label, better)
+                if failures:
+                    blocking, off_path = _blocking(failures, on_path)
+                    rank = (len(failures), off_path, blocking)
+                    if best is None or rank[:2] < best[:2]:
+                        best = rank
+            if best is not None:
+                out.append(best[2])
         return out
+
+    def _path_facts(self, derived: Derived) -> frozenset[str]:
+        """The facts the rules that reached the conclusion read: the decision's path."""
+        return frozenset(p.fact for r in derived.rules for p in self._premises[r])
+
+    def _failures(
+        self,
+        rule_id: str,
+        firing: Firing,
+        facts: dict[str, Fact],
+        value: Any,
+        label: str,
+        better: bool,
+    ) -> list[Shallow] | None:
+        """Every failed premise of the rule (its first failed test each); None when the rule
+        asks for a worse band than the case has (for a better value; a better band for a
+        worse value): it is no way to that value from here."""
+        found: list[Shallow] = []
+        for premise in self._premises[rule_id]:
+            fact = facts.get(premise.fact)
+            if fact is None:
+                candidates = _derived_facts(firing, premise.fact)
+                if candidates is None:
+                    found.append((WhyNot(value, label, rule_id, premise.absent), None))
+                    continue
+                if _any_passes(premise.tests, candidates):
+                    continue
+                fact = candidates[0]
+            for test in premise.tests:
+                if test.passes(fact):
+                    continue
+                actual = fact.get(test.field)
+                if _wrong_way(test, actual, better):
+                    return None
+                text = test.failed.replace(HOLE, test.actual(actual))
+                why = WhyNot(value, label, rule_id, text, test.where, actual, test.expected)
+                found.append((why, test.band))
+                break
+        return found
 
     def _shallow(
         self, rule_id: str, firing: Firing, facts: dict[str, Fact], value: Any, label: str
@@ -280,6 +351,47 @@ def _any_passes(tests: tuple[_Test, ...], candidates: list[Fact]) -> bool:
         else:
             return True
     return False
+
+
+def _wrong_way(test: _Test, actual: Any, better: bool) -> bool:
+    """Whether a failed test on an ordered topic asks for a worse value (when explaining a
+    better answer) or a better one (when explaining a worse answer) than the case has."""
+    if test.wanted is None or test.places is None or actual not in test.places:
+        return False
+    here = test.places[actual]
+    if better:
+        return all(place > here for place in test.wanted)
+    return all(place < here for place in test.wanted)
+
+
+def _blocking(failures: list[Shallow], on_path: frozenset[str]) -> tuple[Shallow, int]:
+    """The failed premise on the decision's path (and 0), else the first (and 1)."""
+    for failure in failures:
+        where = failure[0].field
+        if where is not None and where.split(".", 1)[0] in on_path:
+            return failure, 0
+    return failures[0], 1
+
+
+def collapse(why_nots: list[WhyNot], separator: str) -> list[WhyNot]:
+    """Alternatives blocked by the same premise (approve and approve with conditions, both by
+    the risk verdict) as one line: the labels joined, in the topic's order."""
+    merged: dict[str, WhyNot] = {}
+    for why in why_nots:
+        same = merged.get(why.failed)
+        if same is None:
+            merged[why.failed] = why
+        else:
+            merged[why.failed] = WhyNot(
+                same.value,
+                same.label + separator + why.label,
+                same.rule,
+                same.failed,
+                same.field,
+                same.actual,
+                same.expected,
+            )
+    return list(merged.values())
 
 
 _NO_FACT: Fact = {}
