@@ -16,7 +16,7 @@ from typing import Any
 
 from engine.conditions import expected
 from engine.firing import Derived, Firing
-from engine.intake import CASE_FACT, Fact
+from engine.intake import Fact
 from engine.labels import field_label, topic_value_label, value_formatter, value_label
 from engine.result import HowStep, WhyNot
 from engine.textcache import TextCache
@@ -50,6 +50,21 @@ class TestText:
         return self.after is not None
 
 
+def flag_formatter(field: str, kb: Knowledge, lang: str) -> Formatter:
+    """A yes/no field's value as its sentence ("the debtor has not acknowledged the debt"):
+    a why-not reads "needs …, but <sentence>", never "… is no" or "…为否"."""
+    said = {
+        value: kb.text(f"explain.flag.{field}.{str(value).lower()}", lang)
+        for value in (True, False)
+    }
+    missing = kb.text("explain.not_given", lang)
+
+    def sentence(value: Any) -> str:
+        return said.get(value, missing) if isinstance(value, bool) else missing
+
+    return sentence
+
+
 def _test_text(test: Test, pattern: Pattern, kb: Knowledge, lang: str) -> TestText:
     fact = pattern.fact
     label = field_label(fact, test.field, kb, lang)
@@ -78,9 +93,11 @@ def _test_text(test: Test, pattern: Pattern, kb: Knowledge, lang: str) -> TestTe
             pattern.name, test.field, before, need, label, actual, after if hole else None
         )
     sentence = f"explain.flag.{test.field}.{str(test.value).lower()}"
-    if fact == CASE_FACT and test.op == "eq" and sentence in kb.texts["en"]:
-        text = kb.text(sentence, lang)  # "no collection section", not "… given is no"
-        return TestText(pattern.name, test.field, text, text, label, actual)
+    if test.op == "eq" and isinstance(test.value, bool) and sentence in kb.texts["en"]:
+        text = kb.text(sentence, lang)  # "the debtor disputes the debt", not "… is yes"
+        return TestText(
+            pattern.name, test.field, text, text, label, flag_formatter(test.field, kb, lang)
+        )
     wanted = value_label(fact, test.field, expected(test, kb), kb, lang)
     text = kb.text("explain.test_value", lang, label=label, op=op, expected=wanted)
     return TestText(pattern.name, test.field, text, text, label, actual)

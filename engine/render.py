@@ -11,18 +11,19 @@ from rules import RuleBase
 
 def _detail_lines(conclusion: Conclusion, kb: Knowledge, lang: str) -> list[str]:
     lines: list[str] = []
+    c = kb.text("summary.colon", lang)  # "：" in Chinese
     for key, value in conclusion.details.items():
         label = kb.text(f"cli.detail.{key}", lang)
         if key == "formula" and isinstance(value, dict):
             inputs = ", ".join(f"{k}={v:,}" for k, v in value.get("inputs", {}).items())
-            lines.append(f"    {label}: {value.get('text')} [{inputs}] = {value.get('result'):,}")
+            lines.append(f"    {label}{c}{value.get('text')} [{inputs}] = {value.get('result'):,}")
         elif isinstance(value, list) and not value:
-            lines.append(f"    {label}: {kb.text('explain.nothing', lang)}")
+            lines.append(f"    {label}{c}{kb.text('explain.nothing', lang)}")
         elif isinstance(value, list):
-            lines.append(f"    {label}:")
+            lines.append(f"    {label}{c.rstrip()}")
             lines.extend(f"      {_item(item, kb, lang)}" for item in value)
         else:
-            lines.append(f"    {label}: {_short(value)}")
+            lines.append(f"    {label}{c}{_short(value)}")
     return lines
 
 
@@ -43,17 +44,21 @@ def _item(item: Any, kb: Knowledge, lang: str) -> str:
 
 def render_conclusion(conclusion: Conclusion, kb: Knowledge, lang: str) -> list[str]:
     rules = ", ".join(conclusion.rules)
-    score = f" ({kb.text('cli.score', lang)} {conclusion.score:g})" if conclusion.score else ""
+    score = ""
+    if conclusion.score:
+        label = kb.text("cli.score", lang)
+        score = kb.text("cli.score_note", lang, label=label, score=f"{conclusion.score:g}")
+    colon = kb.text("summary.colon", lang)  # "：" in Chinese
     lines = [
-        f"■ {conclusion.topic_label}: {conclusion.label}{score}  "
+        f"■ {conclusion.topic_label}{colon}{conclusion.label}{score}  "
         f"[{kb.text('cli.rules', lang)} {rules}]"
     ]
     lines += _detail_lines(conclusion, kb, lang)
-    lines.append(f"    {kb.text('cli.how', lang)}:")
+    lines.append(f"    {kb.text('cli.how', lang)}{colon.rstrip()}")
     lines += [f"      {i}. {step.text}" for i, step in enumerate(conclusion.how, 1)]
     if conclusion.why_not:
-        lines.append(f"    {kb.text('cli.why_not', lang)}:")
-        lines += [f"      - {w.label}: {w.rule} {w.failed}" for w in conclusion.why_not]
+        lines.append(f"    {kb.text('cli.why_not', lang)}{colon.rstrip()}")
+        lines += [f"      - {w.label}{colon}{w.rule} {w.failed}" for w in conclusion.why_not]
     return lines
 
 
@@ -68,7 +73,8 @@ def render_result(result: Result, customer: str, kb: Knowledge) -> str:
         lines += [*render_conclusion(conclusion, kb, lang), ""]
     if derived:
         lines.append(kb.text("cli.intermediate", lang) + ":")
-        lines += [f"  {c.topic_label}: {c.label} [{', '.join(c.rules)}]" for c in derived]
+        colon = kb.text("summary.colon", lang)
+        lines += [f"  {c.topic_label}{colon}{c.label} [{', '.join(c.rules)}]" for c in derived]
     return "\n".join(lines)
 
 

@@ -50,6 +50,7 @@ class _Test:
     failed: str  # "needs …, but <label> is <HOLE>"
     actual: Callable[[Any], str]
     band: Band | None  # the band to follow down if this test fails
+    missing: str  # "needs …, but <label> is not given": the text when the value is missing
     wanted: tuple[int, ...] | None  # places (best first) of the values a topic test wants
     places: dict[Any, int] | None  # each value's place in the tested topic's declared order
 
@@ -102,14 +103,25 @@ class WhyNots:
                 test.field,
                 f"{pattern.fact}.{test.field}",
                 expected(test, kb),
-                kb.text("explain.why_not_test", lang, condition=need, label=label, actual=HOLE),
+                self._failed_text(test, need, label),
                 actual,
                 self._band(pattern, test),
+                kb.text("explain.why_not_missing", lang, condition=need, label=label),
                 *self._order(pattern, test),
             )
             for test, (need, label, actual) in zip(pattern.tests, texts, strict=True)
         )
         return _Premise(pattern.fact, tests, absent)
+
+    def _failed_text(self, test: Test, need: str, label: str) -> str:
+        """ "needs …, but <label> is <actual>"; for a yes/no test "needs …, but <what holds>"."""
+        if test.op == "eq" and isinstance(test.value, bool):
+            flag = f"explain.flag.{test.field}.true"
+            if flag in self.kb.texts["en"]:
+                return self.kb.text("explain.why_not_flag", self.lang, condition=need, actual=HOLE)
+        return self.kb.text(
+            "explain.why_not_test", self.lang, condition=need, label=label, actual=HOLE
+        )
 
     def _order(
         self, pattern: Pattern, test: Test
@@ -216,7 +228,11 @@ class WhyNots:
                 actual = fact.get(test.field)
                 if _wrong_way(test, actual, better):
                     return None
-                text = test.failed.replace(HOLE, test.actual(actual))
+                text = (
+                    test.missing
+                    if actual is None
+                    else test.failed.replace(HOLE, test.actual(actual))
+                )
                 why = WhyNot(value, label, rule_id, text, test.where, actual, test.expected)
                 found.append((why, test.band))
                 break
@@ -238,7 +254,11 @@ class WhyNots:
             for test in premise.tests:  # the first test the (first) fact fails, if any
                 if not test.passes(fact):
                     actual = fact.get(test.field)
-                    text = test.failed.replace(HOLE, test.actual(actual))
+                    text = (
+                        test.missing
+                        if actual is None
+                        else test.failed.replace(HOLE, test.actual(actual))
+                    )
                     failure = WhyNot(value, label, rule_id, text, test.where, actual, test.expected)
                     return failure, test.band
         return None

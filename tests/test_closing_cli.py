@@ -42,7 +42,7 @@ def test_example_prints_its_top_technique_first(path: Path) -> None:
     text = run_cli("consult", "--detail", str(path), "--lang", "zh", "--no-record")
     assert text.returncode == 0, text.stderr
     first = next(line for line in text.stdout.splitlines() if line.startswith("■ 成交技巧"))
-    assert first.startswith(f"■ 成交技巧: {zh} (证据得分"), first
+    assert first.startswith(f"■ 成交技巧：{zh}（证据得分"), first
 
 
 def test_the_ready_buyer_example_reads_as_advice() -> None:

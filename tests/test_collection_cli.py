@@ -121,9 +121,9 @@ def test_the_transfusion_example_in_chinese() -> None:
     path = REPO / "examples" / "collection-transfusion.yaml"
     done = run_cli("consult", "--detail", str(path), "--lang", "zh", "--no-record")
     assert done.returncode == 0, done.stderr
-    assert "■ 债务人类型: 合作型 (证据得分 7)" in done.stdout
-    assert "■ 讨债手段: “输血”扶植手段  [规则 CO-059]" in done.stdout
-    assert "■ 催收期间的授信: 保留授信" in done.stdout
+    assert "■ 债务人类型：合作型（证据得分 7）" in done.stdout
+    assert "■ 讨债手段：“输血”扶植手段  [规则 CO-059]" in done.stdout
+    assert "■ 催收期间的授信：保留授信" in done.stdout
 
 
 def test_the_credit_freeze_example_declines_credit_for_that_reason() -> None:

@@ -225,7 +225,7 @@ def test_chinese_reasons_and_changes() -> None:
 
 @pytest.mark.parametrize(
     ("lang", "reasons", "changes"),
-    [("en", "principal reasons:", "what would change it:"), ("zh", "主要理由:", "如何改变决策:")],
+    [("en", "principal reasons:", "what would change it:"), ("zh", "主要理由：", "如何改变决策：")],
 )
 def test_text_rendering_shows_reasons_and_changes(lang: str, reasons: str, changes: str) -> None:
     result = run(REFER, lang=lang)

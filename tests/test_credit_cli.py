@@ -80,7 +80,7 @@ def test_the_refer_example_explains_itself_in_text() -> None:
 def test_the_decline_example_in_chinese_refers_the_arrears_to_collection() -> None:
     done = run_cli("consult", "--detail", str(EXAMPLES / "credit-decline.yaml"), "--lang", "zh")
     assert done.returncode == 0, done.stderr
-    assert "■ 授信决策: 拒绝" in done.stdout
-    assert "■ 转交催收: 催收" in done.stdout
-    assert "主要理由:" in done.stdout
+    assert "■ 授信决策：拒绝" in done.stdout
+    assert "■ 转交催收：催收" in done.stdout
+    assert "主要理由：" in done.stdout
     assert "历史最长逾期天数 130 > 90" in done.stdout
