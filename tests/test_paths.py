@@ -134,3 +134,20 @@ def test_the_summary_opens_every_consultation_in_both_languages() -> None:
     assert chinese[0].title == "授信决定"
     assert all(":" not in line for s in chinese for line in s.reasons)  # 、，： in Chinese
     assert chinese[1].reasons[0].startswith("客户价值等级：")
+
+
+def test_an_answer_out_of_reach_really_has_no_single_change() -> None:
+    from engine.advice.counterfactual import Search
+    from engine.advice.paths import within_reach
+
+    engine, out_of_reach = default_engine(), 0
+    for raw in generate_cases(60):
+        case = parse_case(raw, "en")
+        for section, topic in TARGETS.values():
+            if getattr(case, section) is None:
+                continue
+            search = Search(engine, case, section, topic)
+            if search.current < len(search.ranking) and not within_reach(search, topic):
+                out_of_reach += 1
+                assert search.changes(topic) == [], (topic, raw)
+    assert out_of_reach >= 10

@@ -30,9 +30,13 @@ from engine.advice.counterfactual import (
     relevant_fields,
     threshold_candidates,
 )
+from engine.conditions import Check, check
 from engine.core import Engine
 from engine.domains import Interval, field_domain
+from engine.intake import Fact, case_facts
 from knowledge_base.facts import SECTIONS, Case
+from rules import Rule
+from rules.schema import Pattern
 
 MAX_CHANGES = 3
 SET_BUDGET = 80
@@ -70,10 +74,76 @@ def path_to_better(engine: Engine, case: Case, section: str, topic: str) -> Path
     search = Search(engine, trimmed, section, topic)
     if search.current == len(search.ranking):
         return PathToBetter([], True)  # already the best answer
+    if not within_reach(search, topic):
+        return PathToBetter([], True)  # every way to better reads something no one can change
     singles = search.changes(topic)
     if singles:
         return PathToBetter(_ranked(search, [_proposal(search, (c,)) for c in singles]), True)
     return _sets(search, topic)
+
+
+def within_reach(search: Search, topic: str) -> bool:
+    """Whether some better value's rule could fire after changes someone can make: each of its
+    premises holds now, or reads a field that can change, or a topic such a field reaches.
+    A band no changeable field reaches keeps its value whatever is changed, so a rule it blocks
+    stays blocked: a referral held by the payment record needs no search to say so."""
+    movable = {f for f in search.kinds if _movable_now(search, f)}
+    facts = {fact["t"]: fact for fact in case_facts(search.case)}
+    values: dict[str, list[Any]] = {}
+    for concluded, value in search.concluded(()):
+        values.setdefault(concluded, []).append(value)
+    for value in search.ranking[: len(search.ranking) - search.current]:
+        for rule in _producers(search.engine).get((topic, value), ()):
+            if all(_may_hold(search, p, facts, values, movable) for p in rule.when):
+                return True
+    return False
+
+
+def _movable_now(search: Search, field: str) -> bool:
+    before = getattr(search.model, field)
+    return not search.kinds[field].from_unknown or before in UNKNOWN or before == []
+
+
+def _may_hold(
+    search: Search,
+    pattern: Pattern,
+    facts: dict[str, Fact],
+    values: dict[str, list[Any]],
+    movable: set[str],
+) -> bool:
+    checks = _checks(search.engine, pattern)
+    if pattern.fact in search.engine.compiled.knowledge.topics:
+        if any(all(c({"value": v}) for c in checks) for v in values.get(pattern.fact, ())):
+            return True
+        reaching = relevant_fields(search.engine, search.section, pattern.fact)
+        return bool(reaching & movable)
+    fact = facts.get(pattern.fact)
+    if fact is not None and all(c(fact) for c in checks):
+        return True
+    return pattern.fact == search.section and any(t.field in movable for t in pattern.tests)
+
+
+_PRODUCERS: dict[str, dict[tuple[str, Any], list[Rule]]] = {}
+_CHECKS: dict[tuple[str, int], list[Check]] = {}
+
+
+def _producers(engine: Engine) -> dict[tuple[str, Any], list[Rule]]:
+    found = _PRODUCERS.get(engine.version)
+    if found is None:
+        found = _PRODUCERS[engine.version] = {}
+        for rule in engine.compiled.rulebase.rules:
+            for conclude in rule.then:
+                found.setdefault((conclude.topic, conclude.value), []).append(rule)
+    return found
+
+
+def _checks(engine: Engine, pattern: Pattern) -> list[Check]:
+    key = (engine.version, id(pattern))  # patterns live as long as the rule base
+    found = _CHECKS.get(key)
+    if found is None:
+        kb = engine.compiled.knowledge
+        found = _CHECKS[key] = [check(t, kb) for t in pattern.tests]
+    return found
 
 
 def _sets(search: Search, topic: str) -> PathToBetter:
