@@ -60,7 +60,9 @@ def _tree_rss_mb(root: int) -> float:
     return total / 2**20
 
 
-def run(book: Path, out: Path, workers: int, record: bool) -> tuple[float, float]:
+def run(
+    book: Path, out: Path, workers: int, record: bool, what_if: bool = False
+) -> tuple[float, float]:
     """Seconds and peak tree RSS (MB) of one batch run."""
     args = [
         sys.executable,
@@ -77,6 +79,8 @@ def run(book: Path, out: Path, workers: int, record: bool) -> tuple[float, float
     env = {**os.environ, "SALES_EXPERT_DATA_DIR": str(out.parent / "data")}
     if not record:
         args.append("--no-record")
+    if what_if:
+        args.append("--what-if")
     started = time.monotonic()
     process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     peak = 0.0
@@ -94,6 +98,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--full", action="store_true", help="every section, not customer only")
     parser.add_argument("--record", action="store_true", help="record rows in the audit trail")
+    parser.add_argument("--what-if", action="store_true", help="search each row's path to better")
     parser.add_argument("--book", type=Path, help="use this CSV instead of generating one")
     parser.add_argument("--workers", type=int, help="only this worker count (default: 1 and all)")
     args = parser.parse_args()
@@ -106,10 +111,13 @@ def main() -> None:
         print(
             f"{rows:,} rows ({'full cases' if args.full else 'customer sections'}), "
             f"audit recording {'on' if args.record else 'off'}"
+            f"{', path to better searched' if args.what_if else ''}"
         )
         rates = {}
         for workers in [args.workers] if args.workers else sorted({1, cores}):
-            seconds, peak = run(book, Path(folder) / f"out{workers}.csv", workers, args.record)
+            seconds, peak = run(
+                book, Path(folder) / f"out{workers}.csv", workers, args.record, args.what_if
+            )
             rates[workers] = rows / seconds
             print(
                 f"  {workers} worker(s): {seconds:8.1f} s  {rates[workers]:8,.0f} rows/s  "

@@ -42,6 +42,11 @@ def add_batch_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--role", default="manager", help="the actor's role (default: manager)")
     p.add_argument("--no-record", action="store_true", help="do not record in the audit trail")
     p.add_argument(
+        "--what-if",
+        action="store_true",
+        help="search each row's path to a better answer (column path_to_better; slower)",
+    )
+    p.add_argument(
         "--chunk-rows",
         type=int,
         default=200,
@@ -107,6 +112,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         role=args.role,
         record=False if args.no_record else None,
         chunk_rows=max(1, args.chunk_rows),
+        what_if=args.what_if,
         **({"workers": args.workers} if args.workers else {}),
     )
     summary = run_batch(options)

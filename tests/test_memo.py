@@ -69,24 +69,23 @@ def label(result: Result, topic: str) -> str:
     return found.label
 
 
-def advice(result: Result) -> tuple[list[str], list[str] | None]:
-    """The decision's principal reasons and what would change it (None: nothing would)."""
+def advice(result: Result) -> tuple[list[str], dict[str, Any] | None]:
+    """The decision's principal reasons and its path to better (None: already the best)."""
     found = result.conclusion("credit_decision")
     assert found is not None
-    changes = found.details.get("what_would_change")
     reasons = [str(r["text"]) for r in found.details.get("reasons") or []]
-    return reasons, None if changes is None else [str(c["text"]) for c in changes]
+    return reasons, found.details.get("path_to_better")
 
 
 def assert_advice_shown(text: str, result: Result, lang: str) -> None:
-    """Every reason and change is in the memo, or the memo says plainly there is none."""
-    reasons, changes = advice(result)
+    """Every reason and proposal is in the memo, or the memo says plainly there is none."""
+    reasons, path = advice(result)
     assert all(r in text for r in reasons) and (reasons or memo_text("no_reasons", lang) in text)
-    if changes is None:
+    if path is None:
         assert memo_text("best_already", lang) in text
-    elif not changes:
-        assert memo_text("no_single_change", lang) in text
-    assert all(c in text for c in changes or ())
+    elif not path["proposals"]:
+        assert path["text"] in text  # "nothing within reach gives a better answer"
+    assert all(p["text"] in text for p in (path or {}).get("proposals", []))
 
 
 @pytest.fixture
@@ -224,7 +223,10 @@ def test_reasons_and_changes_are_listed_in_order_and_escaped(
     record, case, recorded_kb = parts_of(store, recorded["refer"])
     details = {
         "reasons": [{"text": "CR-001 first <reason>"}, {"text": "CR-002 second & last"}],
-        "what_would_change": [{"text": "debt ratio ≤ 49.9 instead of 55 → Approve"}],
+        "path_to_better": {
+            "proposals": [{"text": "Reduce the requested credit to <270,000> or less → Approve"}],
+            "complete": True,
+        },
     }
     values = {"credit_decision": ["refer"]}
     memo = Memo(record, case, values, details, [], KB, recorded_kb, "en")
@@ -232,7 +234,10 @@ def test_reasons_and_changes_are_listed_in_order_and_escaped(
     assert "<ol><li>CR-001 first &lt;reason&gt;</li><li>CR-002 second &amp; last</li></ol>" in (
         document
     )
-    assert "<ul><li>debt ratio ≤ 49.9 instead of 55 → Approve</li></ul>" in document
+    assert (
+        "<ul><li>Reduce the requested credit to &lt;270,000&gt; or less → Approve</li></ul>"
+        in document
+    )
 
 
 def test_reasons_not_worked_out_again_are_said_to_be_missing(

@@ -96,7 +96,7 @@ def test_each_module_has_its_own_path(
             "kind": "growth",
         }
     ]
-    assert tier["text"] == "Grow the annual purchases to 200,000 or more → Key account"
+    assert tier["text"] == "Grow the annual purchases to 200,000 yuan or more → Key account"
 
 
 def test_a_request_above_capacity_is_brought_to_a_round_boundary() -> None:

@@ -18,7 +18,7 @@ from engine.advice.counterfactual import Change
 from engine.advice.credit import change_record
 from engine.advice.paths import PathToBetter, Proposal, path_to_better
 from engine.core import Context
-from engine.labels import field_label, topic_value_label, value_label
+from engine.labels import field_label, field_unit, topic_value_label, value_label
 from engine.result import Result
 from knowledge_base import Knowledge
 
@@ -37,6 +37,13 @@ def change_sentence(change: Change, kb: Knowledge, lang: str) -> str:
     section, field = change.section, change.name
     label = field_label(section, field, kb, lang)
     value = value_label(section, field, change.after, kb, lang)
+    unit = field_unit(section, field)
+    if unit and unit != "%" and isinstance(change.after, int | float):
+        unit_label = kb.text(f"memo.unit.{unit}", lang)
+        if unit_label != f"memo.unit.{unit}":
+            value = kb.text("whatif.with_unit", lang, value=value, unit=unit_label)
+    elif unit == "%" and isinstance(change.after, int | float):
+        value += "%"
     own = f"whatif.field.{section}.{field}"
     if kb.text(own, lang) != own:
         return kb.text(own, lang, field=label, value=value)

@@ -280,17 +280,18 @@ def _reasons(memo: Memo) -> str:
 
 
 def _changes(memo: Memo) -> str:
-    """``what_would_change``: [] when no single change is enough; absent for the best decision
-    (the memo's re-run always searches, so absent never means "not searched" here)."""
+    """``path_to_better``: the cheapest sets of changes to a better decision, or the plain
+    statement that none is within reach; absent for the best decision (the memo's re-run
+    always searches, so absent never means "not searched" here)."""
     title = memo.text("section.changes")
     if memo.details is None:
         return section(title, para(memo.text("not_searched")))
-    found = memo.details.get("what_would_change")
-    if found is None:
+    path = memo.details.get("path_to_better")
+    if path is None:
         return section(title, para(memo.text("best_already")))
-    if not found:
-        return section(title, para(memo.text("no_single_change")))
-    return section(title, items([str(c["text"]) for c in found]))
+    if not path["proposals"]:
+        return section(title, para(str(path["text"])))
+    return section(title, items([str(p["text"]) for p in path["proposals"]]))
 
 
 def _record(memo: Memo) -> str:

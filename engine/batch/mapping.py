@@ -63,7 +63,7 @@ class Column:
 
     name: str
     topic: str
-    take: str = "value"  # value | values | top | reasons
+    take: str = "value"  # value | values | top | reasons | path
     description: str = ""
 
 
@@ -125,6 +125,13 @@ OUTPUT_COLUMNS: tuple[Column, ...] = (
     Column(
         "top_technique", "closing_technique", "top", description="best-ranked closing technique"
     ),
+    Column(
+        "path_to_better",
+        "",
+        "path",
+        description="with --what-if: per module, the cheapest changes to a better answer, "
+        "' | '-separated (empty without --what-if)",
+    ),
 )
 
 
@@ -138,7 +145,20 @@ def _reasons(conclusion: Conclusion | None) -> str:
     return " | ".join(t for t in texts if t)
 
 
+def _paths(by_topic: dict[str, list[Conclusion]]) -> str:
+    """The first (cheapest) proposal of each module's path to a better answer."""
+    texts = []
+    for conclusions in by_topic.values():
+        for conclusion in conclusions:
+            path = conclusion.details.get("path_to_better")
+            if path and path["proposals"]:
+                texts.append(path["proposals"][0]["text"])
+    return " | ".join(texts)
+
+
 def _cell(column: Column, by_topic: dict[str, list[Conclusion]]) -> Any:
+    if column.take == "path":
+        return _paths(by_topic)
     found = by_topic.get(column.topic, [])
     if column.take == "reasons":
         return _reasons(found[0] if found else None)

@@ -66,6 +66,9 @@ class BatchOptions:
     role: str = "manager"
     record: bool | None = None
     """Record every row's consultation (default: the settings, i.e. on)."""
+    what_if: bool = False
+    """Search each row's path to a better answer (``path_to_better`` column): tens of
+    re-runs of the rules for a row that has one, so off unless asked."""
 
     @property
     def errors_path(self) -> Path:
@@ -113,6 +116,8 @@ class Summary:
 def run_key(options: BatchOptions) -> str:
     """Same input file, options and rule base → same key (and same consultation ids)."""
     identity = [fingerprint(options.input), options.lang, default_engine().version]
+    if options.what_if:  # other results: another run (a run without it keeps its old key)
+        identity.append("what-if")
     return hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:12]
 
 
@@ -143,12 +148,13 @@ def _record(
     return {number: str(ids[ref]) for (number, _, _), ref in zip(consulted, refs, strict=True)}
 
 
-Job = tuple[str, str, "Recording | None", list[tuple[int, Row]]]
+Job = tuple[str, str, "Recording | None", list[tuple[int, Row]], bool]
+"""(run key, language, recording, rows, whether to search the path to a better answer)."""
 
 
 def consult_chunk(job: Job) -> list[Outcome]:
     """Worker: consult each row; a bad row becomes its problems, never an exception."""
-    key, lang, recording, rows = job
+    key, lang, recording, rows, what_if = job
     engine = default_engine()
     outcomes: list[Outcome] = []
     consulted: list[tuple[int, Result, Case]] = []
@@ -157,7 +163,7 @@ def consult_chunk(job: Job) -> list[Outcome]:
         customer = str(row.get("customer.id") or "")
         try:
             case = parse_case(row_to_case(row))
-            result = engine.consult(case, lang=lang, what_if=False)
+            result = engine.consult(case, lang=lang, what_if=what_if)
         except InputError as exc:
             problems = [(p.field, p.value, p.message) for p in exc.problems]
             outcomes.append((number, consultation_id, customer, None, problems))
@@ -253,7 +259,9 @@ def run_batch(
     progress = Progress(count_rows(options.input), state.rows_done, stream)
     chunks = _batched(read_rows(options.input, skip=state.rows_done), options.chunk_rows)
     recording = _recording(options)
-    jobs: Iterator[Job] = ((key, options.lang, recording, chunk) for chunk in chunks)
+    jobs: Iterator[Job] = (
+        (key, options.lang, recording, chunk, options.what_if) for chunk in chunks
+    )
     try:
         with WorkerPool(options.workers) as pool:
             for window in pool.windows(_batched(jobs, max(1, options.workers) * 4)):

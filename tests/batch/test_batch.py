@@ -249,3 +249,17 @@ def test_a_forked_worker_opens_its_own_audit_store(
     shared_store(load_settings())  # the parent's connection exists before the fork
     with multiprocessing.get_context("fork").Pool(1) as pool:
         assert pool.apply(_store_is_its_own, (os.getpid(),)) is True
+
+
+def test_what_if_adds_each_row_s_path_to_a_better_answer(tmp_path: Path) -> None:
+    source = tmp_path / "small.csv"
+    write_book(source, 30, seed=5)
+    plain, searched = tmp_path / "plain.csv", tmp_path / "searched.csv"
+    assert batch(str(source), "--out", str(plain), "--workers", "1", "--no-record").returncode == 0
+    done = batch(str(source), "--out", str(searched), "--workers", "1", "--no-record", "--what-if")
+    assert done.returncode == 0, done.stderr
+    without, with_paths = read_csv(plain), read_csv(searched)
+    assert [r["credit_decision"] for r in without] == [r["credit_decision"] for r in with_paths]
+    assert all(r["path_to_better"] == "" for r in without)
+    found = [r["path_to_better"] for r in with_paths if r["path_to_better"]]
+    assert found and all(" → " in text for text in found)
