@@ -90,6 +90,10 @@ def _conclusion(rule: Rule, kb: Knowledge, lang: str) -> tuple[str, ...]:
         if conclude.formula is not None:
             formula = kb.formulas.get(conclude.formula)
             shown = formula.text.get(lang) if formula else conclude.formula
+        elif conclude.select is not None:
+            among = kb.topics.get(conclude.select.among)
+            ranked = among.label.get(lang) if among else conclude.select.among
+            shown = kb.text("explain.select", lang, among=ranked)
         else:
             shown = topic_value_label(conclude.topic, conclude.value, kb, lang)
         weight = f" (+{conclude.weight})" if conclude.weight else ""

@@ -121,9 +121,12 @@ def assemble(explainer: Explainer, firing: Firing, facts: dict[str, Fact]) -> Re
     for concluded, derived in firing.derived.items():
         label, topic_label, intermediate, fixed = explainer.presentation(concluded)
         details = dict(fixed) if fixed else {}
-        if derived.computation is not None:
-            formula = explainer.kb.formulas[derived.computation["formula"]]
-            details["formula"] = {**derived.computation, "text": formula.text.get(explainer.lang)}
+        computation = derived.computation
+        if computation is not None and "formula" in computation:
+            formula = explainer.kb.formulas[computation["formula"]]
+            details["formula"] = {**computation, "text": formula.text.get(explainer.lang)}
+        elif computation is not None:  # a selection: every candidate's evidence
+            details["selection"] = explainer.selection(computation)
         conclusions.append(
             Conclusion(
                 derived.topic,

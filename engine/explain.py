@@ -17,7 +17,7 @@ from typing import Any
 from engine.conditions import expected
 from engine.firing import Derived, Firing
 from engine.intake import Fact
-from engine.labels import field_label, topic_value_label, value_formatter, value_label
+from engine.labels import field_label, number, topic_value_label, value_formatter, value_label
 from engine.result import HowStep, WhyNot
 from engine.textcache import TextCache
 from engine.trace import AssertedFact, TraceStep
@@ -228,6 +228,19 @@ class Explainer:
         )
         dynamic = any(p.dynamic for p in parts)
         return prefix, suffix, None if dynamic else self._and.join(p.seen for p in parts)
+
+    def selection(self, computation: dict[str, Any]) -> list[str]:
+        """A selection's candidates, most evidence first: "Tough: 7 points"."""
+        among = computation["select"]
+        return [
+            self.kb.text(
+                "explain.selection_line",
+                self.lang,
+                value=topic_value_label(among, value, self.kb, self.lang),
+                points=number(points),
+            )
+            for value, points in computation["points"].items()
+        ]
 
     def presentation(self, concluded: tuple[str, Any]) -> tuple[str, str, bool, dict[str, Any]]:
         """Label, topic label, whether intermediate, catalogue details of a (topic, value):

@@ -167,12 +167,41 @@ class Firing:
     def _computed(
         self, conclude: ConclusionPlan, matched: dict[str, dict[str, Any]]
     ) -> tuple[AssertedFact, dict[str, Any]]:
-        """A formula's result as a fact, and the computation the explanation shows."""
+        """A formula's result or a selection as a fact, and the computation the explanation
+        shows."""
+        if conclude.select is not None:
+            return self._selected(conclude)
         assert conclude.formula is not None and conclude.calculate is not None
         number, inputs = conclude.calculate(matched)
         value = engine_value(number)
         computation = {"formula": conclude.formula.id, "inputs": inputs, "result": value}
         return AssertedFact(conclude.topic, value), computation
+
+    def _selected(self, conclude: ConclusionPlan) -> tuple[AssertedFact, dict[str, Any]]:
+        """The value of the ranked topic with the most evidence so far (the rule runs after the
+        weighing): ties to the value declared first, a ``never_on_tie`` value only alone."""
+        select, places = conclude.select, conclude.places
+        assert select is not None and places is not None
+        allowed = None
+        if select.within is not None:
+            allowed = {d.value for d in self.derived.values() if d.topic == select.within}
+        points = {
+            d.value: d.score
+            for d in self.derived.values()
+            if d.topic == select.among and (allowed is None or d.value in allowed)
+        }
+        if not points:  # the rule's patterns should make this impossible: a rule-base error
+            raise ValueError(f"nothing to select among the values of {select.among}")
+        best = max(points.values())
+        tied = sorted((v for v, p in points.items() if p == best), key=lambda v: places[v])
+        eligible = [v for v in tied if v not in select.never_on_tie] or tied
+        chosen = eligible[0]
+        computation = {
+            "select": select.among,
+            "points": dict(sorted(points.items(), key=lambda item: (-item[1], places[item[0]]))),
+            "result": chosen,
+        }
+        return AssertedFact(conclude.topic, chosen), computation
 
 
 _EMPTY: dict[str, Any] = {}

@@ -98,13 +98,20 @@ def catalogue_findings(kb: Knowledge) -> Iterator[Finding]:
             yield from _untranslated(f"catalogue {catalogue}.{entry.id}", entry.description)
 
 
-def producible(rulebase: RuleBase) -> set[tuple[str, str | None]]:
-    """(topic, value) pairs some rule concludes; value None for formula conclusions."""
-    return {(c.topic, c.value) for r in rulebase.rules for c in r.then}
+def producible(rulebase: RuleBase, kb: Knowledge) -> set[tuple[str, str | None]]:
+    """(topic, value) pairs some rule concludes; value None for formula conclusions; every
+    value of the concluded topic for a selection."""
+    made: set[tuple[str, str | None]] = set()
+    for conclude in (c for r in rulebase.rules for c in r.then):
+        if conclude.select is not None:
+            made.update((conclude.topic, v) for v in kb.topics[conclude.topic].value_ids())
+        else:
+            made.add((conclude.topic, conclude.value))
+    return made
 
 
 def unproduced_findings(rulebase: RuleBase, kb: Knowledge) -> Iterator[Finding]:
-    made = producible(rulebase)
+    made = producible(rulebase, kb)
     for topic in kb.topics.values():
         if topic.kind == "number":
             if (topic.id, None) not in made:
@@ -143,7 +150,7 @@ def _dead_reason(rule: Rule, kb: Knowledge, made: set[tuple[str, str | None]]) -
 
 
 def dead_rule_findings(rulebase: RuleBase, kb: Knowledge) -> Iterator[Finding]:
-    made = producible(rulebase)
+    made = producible(rulebase, kb)
     for rule in rulebase.rules:
         reason = _dead_reason(rule, kb, made)
         if reason is not None:

@@ -15,6 +15,7 @@ from engine.trace import AssertedFact, MatchedFact
 from knowledge_base import Knowledge
 from knowledge_base.schema import FieldRef, Formula, Operation
 from rules import Rule
+from rules.schema import Selection
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,10 @@ class ConclusionPlan:
     """Some rule matches this topic, so the engine must be told about it."""
     fixed: tuple[AssertedFact, tuple[str, Any]] | None
     """A fixed-value conclusion's trace record and its key among a consultation's conclusions,
-    shared by every consultation; None for a formula's result."""
+    shared by every consultation; None for a formula's result or a selection."""
+    select: Selection | None = None
+    places: dict[str, int] | None = None
+    """For a selection: each value's place in the ranked topic's declared order (ties)."""
 
 
 Shared = dict[Any, tuple[MatchedFact, tuple[str, Any]]]
@@ -68,6 +72,10 @@ def plan_rule(rule: Rule, kb: Knowledge, consumed: frozenset[str]) -> RulePlan:
         formula = kb.formulas[conclude.formula] if conclude.formula else None
         if formula is not None:
             _formula_fields(formula.expr, read)
+        select = conclude.select
+        places = (
+            {v: i for i, v in enumerate(kb.topics[select.among].value_ids())} if select else None
+        )
         concludes.append(
             ConclusionPlan(
                 topic=conclude.topic,
@@ -77,7 +85,9 @@ def plan_rule(rule: Rule, kb: Knowledge, consumed: frozenset[str]) -> RulePlan:
                 weight=kb.param(conclude.weight) if conclude.weight else 0.0,
                 one_valued=kb.topics[conclude.topic].cardinality == "one",
                 consumed=conclude.topic in consumed,
-                fixed=None if formula else _fixed(conclude.topic, conclude.value),
+                fixed=None if formula or select else _fixed(conclude.topic, conclude.value),
+                select=select,
+                places=places,
             )
         )
     reads: list[tuple[str, str, tuple[str, ...], Shared | None]] = []

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from engine.intake import CASE_FACT, case_flag_names
 from knowledge_base import Knowledge
 from knowledge_base.facts import SECTIONS
-from knowledge_base.schema import FieldRef, Operation, ParamRef
+from knowledge_base.schema import FieldRef, Operation, ParamRef, Topic
 from rules import Rule, RuleBase
-from rules.schema import Pattern, Test
+from rules.schema import Pattern, Selection, Test
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,31 @@ def _check_conclusion(rule: Rule, kb: Knowledge) -> Iterator[Finding]:
             )
         if conclude.formula is not None:
             yield from _check_formula(rule, conclude.formula, topic.kind, aliases, kb)
+        if conclude.select is not None:
+            yield from _check_selection(rule, conclude.select, topic, kb)
+
+
+def _check_selection(
+    rule: Rule, select: Selection, topic: Topic, kb: Knowledge
+) -> Iterator[Finding]:
+    """The ranked topic and the filter exist; every value it can pick is a value of the
+    concluded topic; a value that never wins a tie is one of the ranked topic's."""
+    among = kb.topics.get(select.among)
+    if among is None or among.kind != "category":
+        yield Finding("unknown-topic", rule.id, f"selects among unknown topic {select.among!r}")
+        return
+    if select.within is not None and select.within not in kb.topics:
+        yield Finding("unknown-topic", rule.id, f"selects within unknown topic {select.within!r}")
+    missing = set(among.value_ids()) - set(topic.value_ids())
+    if missing:
+        yield Finding(
+            "unknown-value",
+            rule.id,
+            f"topic {topic.id!r} lacks selectable values {sorted(missing)}",
+        )
+    for value in select.never_on_tie:
+        if value not in among.value_ids():
+            yield Finding("unknown-value", rule.id, f"topic {among.id!r} has no value {value!r}")
 
 
 def _check_formula(

@@ -85,8 +85,24 @@ class Pattern(Strict):
         return self.alias or self.fact
 
 
+class Selection(Strict):
+    """Which value of a ranked topic a rule selects: the one with the most evidence.
+
+    The evidence is the weights the rules concluding each value added (``Conclude.weight``),
+    read when the selecting rule fires — it runs after the weighing (a low priority). Ties go to
+    the value declared first, except that a value listed in ``never_on_tie`` wins only alone
+    (invented urgency must not decide a tie); ``within`` keeps only values also concluded for
+    that topic (a debtor type some signal points to as its main type, not a mere hint).
+    """
+
+    among: str = Field(pattern=r"^[a-z0-9_]+$")
+    within: str | None = Field(default=None, pattern=r"^[a-z0-9_]+$")
+    never_on_tie: tuple[str, ...] = ()
+
+
 class Conclude(Strict):
-    """One fact a rule asserts: a topic and either a category value or a formula's result.
+    """One fact a rule asserts: a topic and a category value, a formula's result, or the value
+    a selection picks among a ranked topic's values.
 
     ``weight`` names a parameter added to the conclusion's evidence score, for topics whose
     values are ranked by how many rules support them.
@@ -95,12 +111,14 @@ class Conclude(Strict):
     topic: str = Field(pattern=r"^[a-z0-9_]+$")
     value: str | None = None
     formula: str | None = None
+    select: Selection | None = None
     weight: str | None = None
 
     @model_validator(mode="after")
     def _value_or_formula(self) -> Conclude:
-        if (self.value is None) == (self.formula is None):
-            raise ValueError("give exactly one of value (a category) or formula (a number)")
+        given = [self.value is not None, self.formula is not None, self.select is not None]
+        if sum(given) != 1:
+            raise ValueError("give exactly one of value (a category), formula (a number) or select")
         return self
 
 

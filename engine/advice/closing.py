@@ -29,10 +29,24 @@ CONDITIONS = "credit_condition"
 ON_CONDITIONS = frozenset({"conditional_terms", "price_conditional_terms"})
 
 
+SELECTED = {"closing_technique": "top_technique"}
+"""Ranked topics whose leader a rule selects (CL-120): it comes first, whatever the sort says."""
+
+
 def ranked(context: Context, found: list[Conclusion], topic: str) -> list[Conclusion]:
-    """A topic's conclusions best first: evidence score, then catalogue order."""
+    """A topic's conclusions best first: the value a rule selected (``SELECTED``), then by
+    evidence score and catalogue order."""
     order = context.engine.compiled.knowledge.topics[topic].value_ids()
-    return sorted(found, key=lambda c: (-(c.score or 0.0), order.index(str(c.value))))
+    chosen = _selected(context, SELECTED.get(topic))
+    return sorted(
+        found, key=lambda c: (c.value != chosen, -(c.score or 0.0), order.index(str(c.value)))
+    )
+
+
+def _selected(context: Context, topic: str | None) -> object:
+    if topic is None:
+        return None
+    return next((d.value for d in context.firing.derived.values() if d.topic == topic), None)
 
 
 def enrich(context: Context, result: Result) -> None:

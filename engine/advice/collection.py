@@ -46,6 +46,8 @@ TYPE = "debtor_type"
 ADDRESSED = "type_to_address"
 """The types some signal points to as its main type: only they get strategies."""
 STRATEGY = "collection_strategy"
+PRIMARY = "primary_debtor_type"
+"""Selected by a rule (CO-123) among the types some signal points to as their main type."""
 RANKED = frozenset({"collection_occasion", "collection_technique"})
 """Ranked by evidence score, with the evidence listed."""
 SEVERITY = "collection_means"
@@ -183,7 +185,9 @@ def enrich(context: Context, result: Result) -> None:
     advice, rest, place = split_advice(result, ADVICE)
     if place < 0:
         return
+    primary = next((d.value for d in context.firing.derived.values() if d.topic == PRIMARY), None)
     types = _by_score(context, advice.get(TYPE, []), TYPE)
+    types.sort(key=lambda c: c.value != primary)  # the type CO-123 selected leads (stable)
     present_types(context, types)
     grouped: list[Conclusion] = []
     for topic in ADVICE:

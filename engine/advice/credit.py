@@ -28,6 +28,7 @@ from knowledge_base import Knowledge
 DECISION = "credit_decision"
 SECTION = "credit"
 INVESTIGATION = "investigation"
+FIRST_INVESTIGATION = "first_investigation"
 
 
 def change_text(change: Change, kb: Knowledge, lang: str) -> str:
@@ -63,9 +64,14 @@ def change_record(change: Change, kb: Knowledge, lang: str) -> dict[str, Any]:
 
 
 def order_investigations(result: Result) -> None:
-    """Most useful channel first: by evidence score, then in the order they were concluded."""
+    """Most useful channel first: the one a rule selected (CR-197), then by evidence score,
+    then in the order they were concluded."""
+    first = result.value(FIRST_INVESTIGATION)
     slots = [i for i, c in enumerate(result.conclusions) if c.topic == INVESTIGATION]
-    ranked = sorted((result.conclusions[i] for i in slots), key=lambda c: -(c.score or 0.0))
+    ranked = sorted(
+        (result.conclusions[i] for i in slots),
+        key=lambda c: (c.value != first, -(c.score or 0.0)),
+    )
     for priority, (slot, conclusion) in enumerate(zip(slots, ranked, strict=True), 1):
         conclusion.details["priority"] = priority
         result.conclusions[slot] = conclusion

@@ -123,7 +123,14 @@ OUTPUT_COLUMNS: tuple[Column, ...] = (
         description="collection means advised, ';'-separated",
     ),
     Column(
-        "top_technique", "closing_technique", "top", description="best-ranked closing technique"
+        "primary_debtor_type",
+        "primary_debtor_type",
+        description="the debtor type strategies address first (selected by rule CO-123)",
+    ),
+    Column(
+        "top_technique",
+        "top_technique",
+        description="best closing technique (selected by rule CL-120)",
     ),
     Column(
         "path_to_better",
