@@ -117,16 +117,16 @@ def assemble(explainer: Explainer, firing: Firing, facts: dict[str, Fact]) -> Re
     A conclusion's "how" is the chain of every firing that reached it (``Firing.chains``), each
     firing as its link: a debtor type scored from several signals shows all of them."""
     link_at, chains, graded = explainer.links(firing).__getitem__, firing.chains, explainer.graded
+    shown, present, why_not = explainer.shown, explainer.presentation, explainer.why_not
     conclusions = []
     for concluded, derived in firing.derived.items():
-        label, topic_label, intermediate, fixed = explainer.presentation(concluded)
+        label, topic_label, intermediate, fixed = shown(concluded) or present(concluded)
         details = dict(fixed) if fixed else {}
         computation = derived.computation
-        if computation is not None and "formula" in computation:
-            formula = explainer.kb.formulas[computation["formula"]]
-            details["formula"] = {**computation, "text": formula.text.get(explainer.lang)}
-        elif computation is not None:  # a selection: every candidate's evidence
-            details["selection"] = explainer.selection(computation)
+        if computation is not None:
+            _computed_details(explainer, computation, details)
+        seqs = derived.seqs
+        chain = chains[seqs[0] - 1] if len(seqs) == 1 else _supporting(chains, seqs)
         conclusions.append(
             Conclusion(
                 derived.topic,
@@ -136,9 +136,9 @@ def assemble(explainer: Explainer, firing: Firing, facts: dict[str, Fact]) -> Re
                 intermediate,
                 derived.score or None,
                 details,
-                list(derived.rules),
-                list(map(link_at, _supporting(chains, derived.seqs))),
-                explainer.why_not(firing, derived, facts) if derived.topic in graded else [],
+                derived.rules,  # the firing's own list: nothing changes it after inference
+                list(map(link_at, chain)),
+                why_not(firing, derived, facts) if derived.topic in graded else [],
             )
         )
     return Result.model_construct(
@@ -146,8 +146,19 @@ def assemble(explainer: Explainer, firing: Firing, facts: dict[str, Fact]) -> Re
         product_version=product_version(),
         lang=explainer.lang,
         conclusions=conclusions,
-        trace=list(firing.steps),
+        trace=firing.steps,  # the firing's own list, as for the rules above
     )
+
+
+def _computed_details(
+    explainer: Explainer, computation: dict[str, Any], details: dict[str, Any]
+) -> None:
+    """A formula's text with its inputs and result, or a selection's candidates."""
+    if "formula" in computation:
+        formula = explainer.kb.formulas[computation["formula"]]
+        details["formula"] = {**computation, "text": formula.text.get(explainer.lang)}
+    else:
+        details["selection"] = explainer.selection(computation)
 
 
 def _supporting(chains: list[tuple[int, ...]], seqs: list[int]) -> tuple[int, ...]:

@@ -122,6 +122,8 @@ class Explainer:
         """Texts that depend only on what they show, shared by consultations (bounded)."""
         self._shown = TextCache()
         """Each (topic, value)'s label, topic label and catalogue details (bounded)."""
+        self.shown = self._shown.get
+        """``presentation`` when it is already known (None otherwise): the lookup alone."""
         self._fixed_links: dict[tuple[str, str, str], HowStep] = {}
 
     @functools.cached_property
@@ -230,17 +232,20 @@ class Explainer:
         return prefix, suffix, None if dynamic else self._and.join(p.seen for p in parts)
 
     def selection(self, computation: dict[str, Any]) -> list[str]:
-        """A selection's candidates, most evidence first: "Tough: 7 points"."""
-        among = computation["select"]
-        return [
-            self.kb.text(
-                "explain.selection_line",
-                self.lang,
-                value=topic_value_label(among, value, self.kb, self.lang),
-                points=number(points),
+        """A selection's candidates, most evidence first: "Tough: 7 points" (kept: a book
+        shows the same few combinations again and again)."""
+        among, points = computation["select"], computation["points"]
+        key = ("selection", among, *points.items())
+        found: tuple[str, ...] | None = self.cache.get(key)
+        if found is None:
+            found = self.cache.put(
+                key, tuple(self._selection_line(among, *p) for p in points.items())
             )
-            for value, points in computation["points"].items()
-        ]
+        return list(found)
+
+    def _selection_line(self, among: str, value: Any, points: float) -> str:
+        label = topic_value_label(among, value, self.kb, self.lang)
+        return self.kb.text("explain.selection_line", self.lang, value=label, points=number(points))
 
     def presentation(self, concluded: tuple[str, Any]) -> tuple[str, str, bool, dict[str, Any]]:
         """Label, topic label, whether intermediate, catalogue details of a (topic, value):

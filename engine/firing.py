@@ -18,6 +18,7 @@ from engine.errors import EngineError, FiringBudgetExceeded, RuleConflictError, 
 from engine.intake import engine_value
 from engine.plans import ConclusionPlan, RulePlan
 from engine.trace import AssertedFact, MatchedFact, TraceStep
+from rules.schema import Selection
 
 FIRING_BUDGET = 2000
 """Most firings one consultation may take; more means rules re-trigger each other (a loop)."""
@@ -182,6 +183,15 @@ class Firing:
         weighing): ties to the value declared first, a ``never_on_tie`` value only alone."""
         select, places = conclude.select, conclude.places
         assert select is not None and places is not None
+        key = ("selected", conclude.topic)
+        made: tuple[AssertedFact, dict[str, Any]] | None = self.memo.get(key)
+        if made is None:  # the rule fires once per candidate: the first firing decides
+            made = self.memo[key] = self._select(conclude.topic, select, places)
+        return made
+
+    def _select(
+        self, topic: str, select: Selection, places: dict[str, int]
+    ) -> tuple[AssertedFact, dict[str, Any]]:
         allowed = None
         if select.within is not None:
             allowed = {d.value for d in self.derived.values() if d.topic == select.within}
@@ -201,7 +211,7 @@ class Firing:
             "points": dict(sorted(points.items(), key=lambda item: (-item[1], places[item[0]]))),
             "result": chosen,
         }
-        return AssertedFact(conclude.topic, chosen), computation
+        return AssertedFact(topic, chosen), computation
 
 
 _EMPTY: dict[str, Any] = {}

@@ -23,11 +23,29 @@ Titles = Mapping[str, Text]
 values stays in the details."""
 
 
+class _Found:
+    """The result's conclusions by topic, gathered in one pass (the builders ask often)."""
+
+    def __init__(self, result: Result) -> None:
+        self.lang = result.lang
+        self.by_topic: dict[str, list[Conclusion]] = {}
+        for conclusion in result.conclusions:
+            self.by_topic.setdefault(conclusion.topic, []).append(conclusion)
+
+    def conclusion(self, topic: str) -> Conclusion | None:
+        found = self.by_topic.get(topic)
+        return found[0] if found else None
+
+    def all(self, topic: str) -> list[Conclusion]:
+        return self.by_topic.get(topic, [])
+
+
 def summarise(result: Result, kb: Knowledge, titles: Titles) -> list[ModuleSummary]:
     """A summary for each module the consultation reached, in the modules' order."""
     out = []
+    found = _Found(result)
     for build in _BUILDERS.values():
-        made = build(result, kb, titles)
+        made = build(found, kb, titles)
         if made is not None:
             out.append(made)
     return out
@@ -46,17 +64,17 @@ def _path(conclusion: Conclusion) -> list[str]:
     return texts or [record["text"]]
 
 
-def _first_ranked(result: Result, topic: str) -> Conclusion | None:
-    found = [c for c in result.conclusions if c.topic == topic]
+def _first_ranked(result: _Found, topic: str) -> Conclusion | None:
+    found = result.all(topic)
     return min(found, key=lambda c: c.details.get("rank", 1_000), default=None)
 
 
-def _labels(result: Result, kb: Knowledge, topics: tuple[str, ...]) -> list[str]:
+def _labels(result: _Found, kb: Knowledge, topics: tuple[str, ...]) -> list[str]:
     found = [c for c in map(result.conclusion, topics) if c is not None]
     return [_named(c, kb, result.lang) for c in found][:MAX_REASONS]
 
 
-def _credit(result: Result, kb: Knowledge, titles: Titles) -> ModuleSummary | None:
+def _credit(result: _Found, kb: Knowledge, titles: Titles) -> ModuleSummary | None:
     lang = result.lang
     decision = result.conclusion("credit_decision")
     if decision is None:
@@ -73,7 +91,7 @@ def _credit(result: Result, kb: Knowledge, titles: Titles) -> ModuleSummary | No
         reasons = _labels(
             result, kb, ("risk_level", "payment_behaviour", "information_sufficiency")
         )
-    conditions = [c.label for c in result.conclusions if c.topic == "credit_condition"]
+    conditions = [c.label for c in result.all("credit_condition")]
     next_step = kb.text(f"summary.credit.next.{decision.value}", lang)
     if conditions:
         joined = kb.text("explain.list_separator", lang).join(conditions)
@@ -88,7 +106,7 @@ def _credit(result: Result, kb: Knowledge, titles: Titles) -> ModuleSummary | No
     )
 
 
-def _grading(result: Result, kb: Knowledge, titles: Titles) -> ModuleSummary | None:
+def _grading(result: _Found, kb: Knowledge, titles: Titles) -> ModuleSummary | None:
     lang = result.lang
     tier, plan = result.conclusion("service_tier"), result.conclusion("maintenance_plan")
     if tier is None:
@@ -102,7 +120,7 @@ def _grading(result: Result, kb: Knowledge, titles: Titles) -> ModuleSummary | N
     )
 
 
-def _collection(result: Result, kb: Knowledge, titles: Titles) -> ModuleSummary | None:
+def _collection(result: _Found, kb: Knowledge, titles: Titles) -> ModuleSummary | None:
     lang = result.lang
     level = result.conclusion("escalation_level")
     if level is None:
@@ -123,9 +141,9 @@ def _collection(result: Result, kb: Knowledge, titles: Titles) -> ModuleSummary 
     )
 
 
-def _closing(result: Result, kb: Knowledge, titles: Titles) -> ModuleSummary | None:
+def _closing(result: _Found, kb: Knowledge, titles: Titles) -> ModuleSummary | None:
     lang = result.lang
-    states = [c for c in result.conclusions if c.topic == "buyer_state"]
+    states = result.all("buyer_state")
     technique = _first_ranked(result, "closing_technique")
     if not states and technique is None:
         return None
@@ -147,7 +165,7 @@ def _closing(result: Result, kb: Knowledge, titles: Titles) -> ModuleSummary | N
     )
 
 
-_BUILDERS: dict[str, Callable[[Result, Knowledge, Titles], ModuleSummary | None]] = {
+_BUILDERS: dict[str, Callable[[_Found, Knowledge, Titles], ModuleSummary | None]] = {
     "credit": _credit,
     "grading": _grading,
     "collection": _collection,

@@ -89,6 +89,7 @@ class WhyNots:
             t: _inputs_read(self.producers, t, kb) for t in kb.topics
         }
         self._because = kb.text("explain.because", lang, outer=HOLE, inner=INNER)
+        self._below_cache: dict[tuple[str, int], Inputs] = {}
         self._graded = graded_topics(kb)
         self._separator = kb.text("explain.list_separator", lang)
 
@@ -272,7 +273,11 @@ class WhyNots:
         key = ("deeper", self.lang, band, depth)
         inner: WhyNot | None = firing.memo.get(key, _UNKNOWN)
         if inner is _UNKNOWN:  # several alternatives fail on the same band: worked out once
-            inner = firing.memo[key] = self._band_failure(band, firing, facts, depth)
+            shared = self._band_key(band, depth, firing, facts)
+            kept: tuple[WhyNot | None] | None = self._cache.get(shared)
+            if kept is None:  # and cases that read the same inputs share it (None is a result)
+                kept = self._cache.put(shared, (self._band_failure(band, firing, facts, depth),))
+            inner = firing.memo[key] = kept[0]
         if inner is None:
             return failure
         text = self._because.replace(HOLE, failure.failed).replace(INNER, inner.failed)
@@ -285,6 +290,41 @@ class WhyNots:
             inner.actual,
             inner.expected,
         )
+
+    def _band_key(
+        self, band: Band, depth: int, firing: Firing, facts: dict[str, Fact]
+    ) -> tuple[Any, ...]:
+        """Everything following ``band`` down reads: the inputs and band values of its
+        producers, and theirs, to the depth the explanation goes."""
+        scalars, lists, wholes = self._below(band[0], MAX_DEPTH - depth)
+        values = topic_values(firing)
+        return (
+            "band",
+            band,
+            depth,
+            *[facts.get(fact, _NO_FACT).get(attribute) for fact, attribute in scalars],
+            *[_hashable(facts.get(fact, _NO_FACT).get(attribute)) for fact, attribute in lists],
+            *[True if fact in facts else values.get(fact, ()) for fact in wholes],
+        )
+
+    def _below(self, topic: str, levels: int) -> Inputs:
+        """The inputs read by ``topic``'s producers and, ``levels`` deep, by the bands they
+        read (worked out once per topic and depth)."""
+        key = (topic, levels)
+        found = self._below_cache.get(key)
+        if found is None:
+            scalars, lists, wholes = self._inputs[topic]
+            attrs: dict[Source, None] = dict.fromkeys(scalars)
+            listed: dict[Source, None] = dict.fromkeys(lists)
+            whole: dict[str, None] = dict.fromkeys(wholes)
+            if levels > 1:
+                for inner in (w for w in wholes if w in self.kb.topics):
+                    more = self._below(inner, levels - 1)
+                    attrs.update(dict.fromkeys(more[0]))
+                    listed.update(dict.fromkeys(more[1]))
+                    whole.update(dict.fromkeys(more[2]))
+            found = self._below_cache[key] = (tuple(attrs), tuple(listed), tuple(whole))
+        return found
 
     def _band_failure(
         self, band: Band, firing: Firing, facts: dict[str, Fact], depth: int

@@ -46,7 +46,8 @@ def ranked(context: Context, found: list[Conclusion], topic: str) -> list[Conclu
 def _selected(context: Context, topic: str | None) -> object:
     if topic is None:
         return None
-    return next((d.value for d in context.firing.derived.values() if d.topic == topic), None)
+    chosen = context.firing.one_valued.get(topic)  # a one-valued topic: looked up directly
+    return chosen.value if chosen is not None else None
 
 
 def enrich(context: Context, result: Result) -> None:

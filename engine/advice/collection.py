@@ -185,7 +185,8 @@ def enrich(context: Context, result: Result) -> None:
     advice, rest, place = split_advice(result, ADVICE)
     if place < 0:
         return
-    primary = next((d.value for d in context.firing.derived.values() if d.topic == PRIMARY), None)
+    chosen = context.firing.one_valued.get(PRIMARY)
+    primary = chosen.value if chosen is not None else None
     types = _by_score(context, advice.get(TYPE, []), TYPE)
     types.sort(key=lambda c: c.value != primary)  # the type CO-123 selected leads (stable)
     present_types(context, types)

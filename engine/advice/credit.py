@@ -21,6 +21,7 @@ from typing import Any
 from engine.advice.counterfactual import Change
 from engine.advice.reasons import principal_reasons
 from engine.core import Context
+from engine.firing import Firing
 from engine.labels import field_label, topic_value_label, value_label
 from engine.result import Conclusion, Result
 from knowledge_base import Knowledge
@@ -63,10 +64,11 @@ def change_record(change: Change, kb: Knowledge, lang: str) -> dict[str, Any]:
     }
 
 
-def order_investigations(result: Result) -> None:
+def order_investigations(result: Result, firing: Firing) -> None:
     """Most useful channel first: the one a rule selected (CR-197), then by evidence score,
     then in the order they were concluded."""
-    first = result.value(FIRST_INVESTIGATION)
+    chosen = firing.one_valued.get(FIRST_INVESTIGATION)
+    first = chosen.value if chosen is not None else None
     slots = [i for i, c in enumerate(result.conclusions) if c.topic == INVESTIGATION]
     ranked = sorted(
         (result.conclusions[i] for i in slots),
@@ -89,7 +91,7 @@ def explain_decision(context: Context, decision: Conclusion) -> None:
 
 def enrich(context: Context, result: Result) -> None:
     """The credit module's enricher (listed in ``engine.advice.ENRICHERS``)."""
-    order_investigations(result)
+    order_investigations(result, context.firing)
     decision = result.conclusion(DECISION)
     if decision is not None:
         explain_decision(context, decision)
