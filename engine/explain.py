@@ -21,7 +21,8 @@ from engine.labels import field_label, number, topic_value_label, value_formatte
 from engine.result import HowStep, WhyNot
 from engine.textcache import TextCache
 from engine.trace import AssertedFact, TraceStep
-from engine.whynot import WhyNots, graded_topics
+from engine.whynot import WhyNots
+from engine.whynot_support import graded_topics
 from knowledge_base import Knowledge
 from rules import Rule
 from rules.schema import Pattern, Test

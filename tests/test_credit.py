@@ -289,7 +289,8 @@ def test_late_invoice_counts_that_do_not_fit_together_are_refused_at_their_field
 
 
 def test_what_would_change_leaves_out_only_sections_that_cannot_reach_the_decision() -> None:
-    from engine.advice.counterfactual import Search, feeding_sections, what_would_change
+    from engine.advice.counterfactual import Search, what_would_change
+    from engine.advice.reach import feeding_sections
     from engine.intake import parse_case
 
     engine = default_engine()

@@ -12,8 +12,8 @@ import yaml
 
 from benchmarks.cases import generate_cases
 from engine import consult
-from engine.advice.counterfactual import focused
 from engine.advice.path_advice import TARGETS
+from engine.advice.reach import focused
 from engine.api import default_engine
 from engine.intake import parse_case
 from knowledge_base.facts import SECTIONS

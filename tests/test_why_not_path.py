@@ -12,7 +12,7 @@ from benchmarks.cases import generate_cases
 from engine import consult
 from engine.api import default_engine
 from engine.result import WhyNot
-from engine.whynot import collapse
+from engine.whynot_support import collapse
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -23,13 +23,10 @@ from engine.advice.counterfactual import (
     Change,
     Search,
     _enum_values,
-    feeding_sections,
-    feeding_topics,
-    formula_fields,
     list_items,
-    relevant_fields,
     threshold_candidates,
 )
+from engine.advice.reach import feeding_sections, feeding_topics, formula_fields, relevant_fields
 from engine.conditions import Check, check
 from engine.core import Engine
 from engine.domains import Interval, field_domain
