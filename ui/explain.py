@@ -19,7 +19,7 @@ from engine.result import Conclusion, Result
 from engine.trace import TraceStep
 from knowledge_base import Knowledge
 from rules import Rule
-from ui.i18n import kb, lang, t
+from ui.i18n import colon, kb, lang, t
 
 SKIPPED_DETAILS = frozenset({"description"})
 
@@ -46,7 +46,7 @@ def formula_text(formula: Mapping[str, Any]) -> str:
     inputs = ", ".join(f"{k} = {number(v)}" for k, v in formula.get("inputs", {}).items())
     result = formula.get("result")
     shown = number(result) if isinstance(result, int | float) else str(result)
-    return f"{formula.get('text')}: {inputs} → **{shown}**"
+    return f"{formula.get('text')}{colon()}{inputs} → **{shown}**"
 
 
 def details(conclusion: Conclusion, skip: frozenset[str] = SKIPPED_DETAILS) -> None:
@@ -79,7 +79,8 @@ def why_not(conclusion: Conclusion) -> None:
     if not conclusion.why_not:
         return
     st.markdown(f"**{t('explain.why_not')}**")
-    st.markdown("\n".join(f"- *{w.label}* — {w.rule}: {w.failed}" for w in conclusion.why_not))
+    lines = (f"- *{w.label}* — {w.rule}{colon()}{w.failed}" for w in conclusion.why_not)
+    st.markdown("\n".join(lines))
 
 
 def chain_graph(
@@ -94,7 +95,7 @@ def chain_graph(
 
 def conclusion(result: Result, found: Conclusion, expanded: bool = False) -> None:
     """One conclusion as an expander: meaning, details, how (sentences and graph), why not."""
-    title = f"{found.topic_label}: **{found.label}**"
+    title = f"{found.topic_label}{colon()}**{found.label}**"
     with st.expander(title, expanded=expanded):
         description = found.details.get("description")
         if description:
@@ -146,7 +147,8 @@ def explanations(result: Result, modules: tuple[str, ...], heading: str | None =
     if derived:
         with st.expander(t("explain.derived", count=len(derived))):
             for found in derived:
-                st.markdown(f"- {found.topic_label}: **{found.label}** ({', '.join(found.rules)})")
+                rules = ", ".join(found.rules)
+                st.markdown(f"- {found.topic_label}{colon()}**{found.label}** ({rules})")
 
 
 def topic_card(result: Result, topic: str, heading: bool = True) -> None:

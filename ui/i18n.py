@@ -61,3 +61,8 @@ def language_switch() -> str:
         horizontal=True,
     )
     return lang()
+
+
+def colon() -> str:
+    """ ": " in English, "：" in Chinese: between a label and its value in the current language."""
+    return kb().text("summary.colon", lang())

@@ -10,7 +10,7 @@ from engine.labels import number
 from engine.result import Conclusion, Result
 from knowledge_base.facts import Collection, Customer
 from ui import auth, consult, examples, explain
-from ui.i18n import t
+from ui.i18n import colon, t
 
 PAGE = "collection"
 SECTIONS: dict[str, type[BaseModel]] = {"customer": Customer, "collection": Collection}
@@ -64,7 +64,8 @@ def strategies(result: Result) -> None:
     for item in found:
         with st.container(border=True):
             st.markdown(f"**{item.details.get('rank', '')}. {item.label}**")
-            st.caption(f"{explain.detail_label('for_type')}: {item.details.get('for_type', '')}")
+            target = item.details.get("for_type", "")
+            st.caption(f"{explain.detail_label('for_type')}{colon()}{target}")
             st.markdown(f"**{explain.detail_label('do')}:** {item.details.get('do', '')}")
             st.markdown(f"**{explain.detail_label('say')}:** {item.details.get('say', '')}")
 
@@ -93,7 +94,8 @@ def means(result: Result) -> None:
         st.markdown(f"{severity}. **{item.label}** — {how}")
     hold = result.conclusion("credit_hold")
     if hold is not None:
-        shown = f"**{hold.topic_label}: {hold.label}** — {hold.details.get('description', '')}"
+        meaning = hold.details.get("description", "")
+        shown = f"**{hold.topic_label}{colon()}{hold.label}** — {meaning}"
         if hold.value == "freeze":
             st.warning(shown)
         else:

@@ -18,7 +18,7 @@ from engine.labels import number, topic_value_label
 from engine.result import Result
 from knowledge_base.facts import Credit, Customer
 from ui import auth, consult, examples, explain, memo
-from ui.i18n import kb, labeller, lang, t
+from ui.i18n import colon, kb, labeller, lang, t
 
 PAGE = "credit"
 SECTIONS: dict[str, type[BaseModel]] = {"customer": Customer, "credit": Credit}
@@ -200,7 +200,7 @@ def investigations(result: Result) -> None:
     st.subheader(t("credit.investigation"))
     info = result.conclusion("information_sufficiency")
     if info is not None:
-        st.caption(f"{info.topic_label}: {info.label}")
+        st.caption(f"{info.topic_label}{colon()}{info.label}")
     if not found:
         st.caption(t("credit.no_investigation"))
     for item in found:
