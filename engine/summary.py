@@ -27,7 +27,7 @@ class _Found:
     """The result's conclusions by topic, gathered in one pass (the builders ask often)."""
 
     def __init__(self, result: Result) -> None:
-        self.lang = result.lang
+        self.lang, self.trace = result.lang, result.trace
         self.by_topic: dict[str, list[Conclusion]] = {}
         for conclusion in result.conclusions:
             self.by_topic.setdefault(conclusion.topic, []).append(conclusion)
@@ -74,6 +74,17 @@ def _labels(result: _Found, kb: Knowledge, topics: tuple[str, ...]) -> list[str]
     return [_named(c, kb, result.lang) for c in found][:MAX_REASONS]
 
 
+def _support(result: _Found, kb: Knowledge, decision: Conclusion) -> list[str]:
+    """The bands the rule that reached the decision read (risk verdict, coverage, term…): what
+    an approval rests on, from the trace."""
+    step = next((s for s in result.trace if s.rule == decision.rules[0]), None)
+    if step is None:
+        return []
+    read = [m.fact for m in step.matched if m.fact in kb.topics and m.fact != decision.topic]
+    found = [c for c in map(result.conclusion, dict.fromkeys(read)) if c is not None]
+    return [_named(c, kb, result.lang) for c in found][:MAX_REASONS]
+
+
 def _credit(result: _Found, kb: Knowledge, titles: Titles) -> ModuleSummary | None:
     lang = result.lang
     decision = result.conclusion("credit_decision")
@@ -87,10 +98,8 @@ def _credit(result: _Found, kb: Knowledge, titles: Titles) -> ModuleSummary | No
         )
     weighed = decision.details.get("reasons", [])[:MAX_REASONS]
     reasons = [titles[r["rule"]].get(lang) for r in weighed]
-    if not reasons:  # an approval: what supported it
-        reasons = _labels(
-            result, kb, ("risk_level", "payment_behaviour", "information_sufficiency")
-        )
+    if not reasons:  # an approval: what the approving rule found, each as "band: value"
+        reasons = _support(result, kb, decision)
     conditions = [c.label for c in result.all("credit_condition")]
     next_step = kb.text(f"summary.credit.next.{decision.value}", lang)
     if conditions:
