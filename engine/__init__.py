@@ -5,6 +5,7 @@ result = consult({"customer": {...}})
 result.value("value_tier"), result.trace, result.ruleset_version
 """
 
+import engine.advice  # noqa: F401  (installs the modules' advice into the engine)
 from engine.api import consult, default_engine
 from engine.compiler import CompiledRuleBase, compile_rulebase
 from engine.core import Engine

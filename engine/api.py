@@ -7,27 +7,18 @@ is always written to. The record's id is ``result.audit_id``.
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING, Any
 
-from engine.compiler import default_compiled
 from engine.core import Engine
 from engine.intake import parse_case
 from engine.result import Result
-from engine.runtime import tune_gc
+from engine.shared import default_engine
 from knowledge_base.facts import Case
 
 if TYPE_CHECKING:
     from engine.audit.store import AuditStore
 
-
-@functools.cache
-def default_engine() -> Engine:
-    """The engine for the rule base shipped in ``rules/`` and ``knowledge_base/``; loading it
-    also tunes the process's garbage collector for many consultations (``engine.runtime``)."""
-    engine = Engine(default_compiled())
-    tune_gc()
-    return engine
+__all__ = ["consult", "default_engine"]
 
 
 def consult(

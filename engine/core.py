@@ -51,6 +51,15 @@ Enricher = Callable[[Context, Result], None]
 """Adds module-specific details to a result (reasons, what would change…); the modules'
 enrichers are listed in ``engine.advice.ENRICHERS`` and run in that order."""
 
+_ENRICHERS: list[Enricher] = []
+
+
+def register_enrichers(enrichers: tuple[Enricher, ...]) -> None:
+    """Install the modules' advice: ``engine.advice`` does it when imported (the ``engine``
+    package imports it first thing), so this module never imports the advice that builds on
+    it — dependencies point one way, advice → core."""
+    _ENRICHERS[:] = enrichers
+
 
 class Engine:
     """Inference and explanation for one compiled rule base.
@@ -102,10 +111,8 @@ class Engine:
         facts = case_facts(parsed)
         firing = self.infer(parsed, facts)
         result = assemble(self.explainer(lang), firing, {f["t"]: f for f in facts})
-        from engine.advice import ENRICHERS  # the advice modules import this module
-
         context = Context(self, parsed, firing, lang, what_if)
-        for enrich in ENRICHERS:
+        for enrich in _ENRICHERS:
             enrich(context, result)
         result.summary = summarise(result, self.compiled.knowledge, self.titles)
         return result

@@ -8,7 +8,7 @@ found by re-running the engine on varied inputs. Inference itself stays in the r
 from __future__ import annotations
 
 from engine.advice import closing, collection, credit, path_advice
-from engine.core import Enricher
+from engine.core import Enricher, register_enrichers
 
 ENRICHERS: tuple[Enricher, ...] = (
     credit.enrich,
@@ -16,5 +16,7 @@ ENRICHERS: tuple[Enricher, ...] = (
     collection.enrich,
     closing.enrich,
 )
+
+register_enrichers(ENRICHERS)
 
 __all__ = ["ENRICHERS"]

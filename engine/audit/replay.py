@@ -14,13 +14,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from engine.api import default_engine
 from engine.audit.errors import AuditRequestError
 from engine.audit.records import compact_result
 from engine.audit.snapshots import load_snapshot, snapshot_engine
 from engine.audit.store import AuditStore
 from engine.core import Engine
 from engine.result import Result
+from engine.shared import default_engine
 
 _IGNORED = {"audit_id", "ruleset_version", "product_version"}
 """Not compared: the product version is reported separately, the versions are the point."""

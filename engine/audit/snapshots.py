@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import threading
 
-from engine.api import default_engine
 from engine.audit.chain import canonical, version_of
 from engine.audit.errors import AuditError
 from engine.compiler import CompiledRuleBase, compile_rulebase
 from engine.core import Engine
+from engine.shared import default_engine
 from knowledge_base import Knowledge
 from knowledge_base.errors import SalesExpertError
 from knowledge_base.facts import Case

@@ -22,7 +22,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
-from engine.api import default_engine
 from engine.audit.config import load_settings
 from engine.audit.recording import shared_store
 from engine.batch.mapping import (
@@ -45,6 +44,7 @@ from engine.batch.table import (
 from engine.errors import InputError, SalesExpertError
 from engine.intake import parse_case
 from engine.result import Result
+from engine.shared import default_engine
 from knowledge_base.facts import Case
 
 T = TypeVar("T")
