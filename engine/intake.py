@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -158,3 +159,14 @@ def case_facts(case: Case) -> list[Fact]:
                 fact[key] = value if type(value) in _AS_IS else engine_value(value)
         facts.append(fact)
     return facts
+
+
+def literal_ids(annotation: Any) -> set[str]:
+    """Every id a case field's ``Literal`` (or a list or optional of one) allows, as text: the
+    lint checks catalogues and labels against them."""
+    found: set[str] = set()
+    for arg in typing.get_args(annotation):
+        found |= literal_ids(arg)
+    if typing.get_origin(annotation) is typing.Literal:
+        found |= {str(a) for a in typing.get_args(annotation)}
+    return found

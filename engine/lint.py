@@ -14,11 +14,10 @@ other than 授信, doubled labels (``engine.lint_language``).
 from __future__ import annotations
 
 import re
-import typing
 from collections.abc import Iterator
-from typing import Any
 
 from engine.domains import field_domain, is_empty, narrow
+from engine.intake import literal_ids
 from engine.lint_language import language_findings
 from engine.lint_tables import table_findings
 from engine.references import Finding, reference_findings
@@ -61,15 +60,6 @@ def translation_findings(rulebase: RuleBase, kb: Knowledge) -> Iterator[Finding]
                 )
 
 
-def _literal_ids(annotation: Any) -> set[str]:
-    found: set[str] = set()
-    for arg in typing.get_args(annotation):
-        found |= _literal_ids(arg)
-    if typing.get_origin(annotation) is typing.Literal:
-        found |= {str(a) for a in typing.get_args(annotation)}
-    return found
-
-
 def catalogue_findings(kb: Knowledge) -> Iterator[Finding]:
     """Fields drawing on a catalogue allow exactly its items; items are translated."""
     for name, model in SECTIONS.items():
@@ -83,7 +73,7 @@ def catalogue_findings(kb: Knowledge) -> Iterator[Finding]:
             if entries is None:
                 yield Finding("catalogue", where, f"no catalogue {catalogue!r}")
                 continue
-            allowed = _literal_ids(info.annotation)
+            allowed = literal_ids(info.annotation)
             if allowed != set(entries):
                 yield Finding(
                     "catalogue",

@@ -35,12 +35,10 @@ from __future__ import annotations
 
 import functools
 import re
-import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
-from engine.intake import case_flag_names
+from engine.intake import case_flag_names, literal_ids
 from engine.references import Finding
 from knowledge_base import Knowledge
 from knowledge_base.facts import SECTIONS
@@ -324,15 +322,6 @@ def _detail_labels(kb: Knowledge) -> Iterator[tuple[str, str, str, str]]:
                 yield f"text {lang}/{key}", lang, value, labels[name]
 
 
-def _literal_values(annotation: Any) -> set[str]:
-    found: set[str] = set()
-    for arg in typing.get_args(annotation):
-        found |= _literal_values(arg)
-    if typing.get_origin(annotation) is typing.Literal:
-        found |= {str(a) for a in typing.get_args(annotation)}
-    return found
-
-
 def enum_label_findings(kb: Knowledge) -> Iterator[Finding]:
     """Every value of an enumerated case field has a label (``enum.<field>.<value>``) in both
     languages: without one, explanations show the value's id (``超期天数趋势属于improving``)."""
@@ -341,7 +330,7 @@ def enum_label_findings(kb: Knowledge) -> Iterator[Finding]:
             extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
             if extra.get("catalogue"):
                 continue  # catalogue items carry their own labels (checked by lint)
-            for value in sorted(_literal_values(info.annotation)):
+            for value in sorted(literal_ids(info.annotation)):
                 for lang in sorted(kb.texts):
                     if f"enum.{field}.{value}" not in kb.texts[lang]:
                         yield Finding(

@@ -51,6 +51,19 @@ def summarise(result: Result, kb: Knowledge, titles: Titles) -> list[ModuleSumma
     return out
 
 
+def _made(
+    module: str,
+    kb: Knowledge,
+    lang: str,
+    headline: str,
+    reasons: list[str],
+    path: list[str],
+    next_step: str,
+) -> ModuleSummary:
+    title = kb.text(f"summary.title.{module}", lang)
+    return ModuleSummary(module, title, headline, reasons, path, next_step)
+
+
 def _named(conclusion: Conclusion, kb: Knowledge, lang: str) -> str:
     return kb.text("summary.named", lang, topic=conclusion.topic_label, value=conclusion.label)
 
@@ -105,14 +118,7 @@ def _credit(result: _Found, kb: Knowledge, titles: Titles) -> ModuleSummary | No
     if conditions:
         joined = kb.text("explain.list_separator", lang).join(conditions)
         next_step += kb.text("summary.credit.conditions", lang, conditions=joined)
-    return ModuleSummary(
-        "credit",
-        kb.text("summary.title.credit", lang),
-        headline,
-        reasons,
-        _path(decision),
-        next_step,
-    )
+    return _made("credit", kb, lang, headline, reasons, _path(decision), next_step)
 
 
 def _grading(result: _Found, kb: Knowledge, titles: Titles) -> ModuleSummary | None:
@@ -124,9 +130,7 @@ def _grading(result: _Found, kb: Knowledge, titles: Titles) -> ModuleSummary | N
     reasons = _labels(result, kb, ("value_tier", "loyalty", "difference_class", "lifecycle"))
     action = _first_ranked(result, "maintenance_action")
     next_step = (action or plan or tier).label
-    return ModuleSummary(
-        "grading", kb.text("summary.title.grading", lang), headline, reasons, _path(tier), next_step
-    )
+    return _made("grading", kb, lang, headline, reasons, _path(tier), next_step)
 
 
 def _collection(result: _Found, kb: Knowledge, titles: Titles) -> ModuleSummary | None:
@@ -140,14 +144,7 @@ def _collection(result: _Found, kb: Knowledge, titles: Titles) -> ModuleSummary 
     reasons = _labels(result, kb, (*aspects, "escalation_by_relationship"))
     strategy = _first_ranked(result, "collection_strategy")
     next_step = (strategy or level).label
-    return ModuleSummary(
-        "collection",
-        kb.text("summary.title.collection", lang),
-        headline,
-        reasons,
-        _path(level),
-        next_step,
-    )
+    return _made("collection", kb, lang, headline, reasons, _path(level), next_step)
 
 
 def _closing(result: _Found, kb: Knowledge, titles: Titles) -> ModuleSummary | None:
@@ -164,14 +161,8 @@ def _closing(result: _Found, kb: Knowledge, titles: Titles) -> ModuleSummary | N
     reasons = list(technique.details.get("evidence", []))[:MAX_REASONS] if technique else []
     step = _first_ranked(result, "next_action") or technique or state
     next_step = step.label if step is not None else ""
-    return ModuleSummary(
-        "closing",
-        kb.text("summary.title.closing", lang),
-        headline,
-        reasons,
-        _path(state) if state else [],
-        next_step,
-    )
+    path = _path(state) if state else []
+    return _made("closing", kb, lang, headline, reasons, path, next_step)
 
 
 _BUILDERS: dict[str, Callable[[_Found, Knowledge, Titles], ModuleSummary | None]] = {
