@@ -83,7 +83,7 @@ def _is_int(section: str, field: str) -> bool:
     return int in (options or (annotation,))
 
 
-def _enum_values(section: str, field: str, engine: Engine) -> tuple[Any, ...] | None:
+def enum_values(section: str, field: str, engine: Engine) -> tuple[Any, ...] | None:
     domain = field_domain(section, field, engine.compiled.knowledge)
     if not isinstance(domain, frozenset):
         return None
@@ -178,7 +178,7 @@ class Search:
             return None
         if isinstance(before, list):
             return self.item_change(field, before)
-        enum = _enum_values(self.section, field, self.engine)
+        enum = enum_values(self.section, field, self.engine)
         if enum is not None:
             return self.enum_change(field, before, enum, kind)
         domain = field_domain(self.section, field, self.engine.compiled.knowledge)

@@ -22,7 +22,7 @@ from engine.advice.counterfactual import (
     UNKNOWN,
     Change,
     Search,
-    _enum_values,
+    enum_values,
     list_items,
     threshold_candidates,
 )
@@ -177,7 +177,7 @@ def _field_moves(search: Search, field: str) -> Iterator[Move]:
     if isinstance(before, list):
         yield from ((field, [*before, item]) for item in list_items(search.section, field))
         return
-    enum = _enum_values(search.section, field, search.engine)
+    enum = enum_values(search.section, field, search.engine)
     if enum is not None:
         yield from ((field, v) for v in enum if v != before and v not in UNKNOWN)
         return
