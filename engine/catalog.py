@@ -33,6 +33,7 @@ class RuleRow:
 @dataclass(frozen=True)
 class ParameterRow:
     name: str
+    label: str
     value: str
     unit: str
     description: str
@@ -131,14 +132,22 @@ def parameter_rows(rulebase: RuleBase, kb: Knowledge, lang: str) -> list[Paramet
     return [
         ParameterRow(
             name=p.name,
+            label=p.label.get(lang),
             value=number(p.value),
-            unit=p.unit,
+            unit=unit_label(p.unit, kb, lang),
             description=p.description.get(lang),
             rationale=p.rationale.get(lang),
             used_by=tuple(users.get(p.name, ())),
         )
         for p in sorted(kb.parameters.values(), key=lambda p: p.name)
     ]
+
+
+def unit_label(unit: str, kb: Knowledge, lang: str) -> str:
+    """A parameter's unit in ``lang``: the files keep the English unit as its id ("× annual
+    purchases" is ``units.times_annual_purchases``)."""
+    key = unit.replace("%", "percent").replace("×", "times").replace("/", " per ")
+    return kb.text("units." + "_".join(key.split()), lang)
 
 
 def source_rows(kb: Knowledge, lang: str) -> list[SourceRow]:
@@ -156,4 +165,5 @@ __all__ = [
     "rule_parameters",
     "rule_rows",
     "source_rows",
+    "unit_label",
 ]

@@ -131,7 +131,7 @@ def assemble(explainer: Explainer, firing: Firing, facts: dict[str, Fact]) -> Re
         details = dict(fixed) if fixed else {}
         computation = derived.computation
         if computation is not None:
-            _computed_details(explainer, computation, details)
+            _computed_details(explainer, derived.rules[0], computation, details)
         seqs = derived.seqs
         chain = chains[seqs[0] - 1] if len(seqs) == 1 else _supporting(chains, seqs)
         conclusions.append(
@@ -158,12 +158,17 @@ def assemble(explainer: Explainer, firing: Firing, facts: dict[str, Fact]) -> Re
 
 
 def _computed_details(
-    explainer: Explainer, computation: dict[str, Any], details: dict[str, Any]
+    explainer: Explainer, rule_id: str, computation: dict[str, Any], details: dict[str, Any]
 ) -> None:
-    """A formula's text with its inputs and result, or a selection's candidates."""
+    """A formula's text with its inputs (by id for programs, by name for people) and result,
+    or a selection's candidates."""
     if "formula" in computation:
         formula = explainer.kb.formulas[computation["formula"]]
-        details["formula"] = {**computation, "text": formula.text.get(explainer.lang)}
+        details["formula"] = {
+            **computation,
+            "text": formula.text.get(explainer.lang),
+            "shown": explainer.formula_inputs(rule_id, computation["inputs"]),
+        }
     else:
         details["selection"] = explainer.selection(computation)
 

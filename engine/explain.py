@@ -232,6 +232,35 @@ class Explainer:
         dynamic = any(p.dynamic for p in parts)
         return prefix, suffix, None if dynamic else self._and.join(p.seen for p in parts)
 
+    def formula_inputs(self, rule_id: str, inputs: dict[str, Any]) -> list[str]:
+        """A formula's inputs as a person reads them, "annual purchases 2,000,000": the field's
+        or parameter's name, never its id (the ids stay in ``inputs`` for programs)."""
+        names = self._input_names(rule_id, tuple(inputs))
+        return [
+            self.kb.text("explain.formula_input", self.lang, label=name, value=number(value))
+            for name, value in zip(names, inputs.values(), strict=True)
+        ]
+
+    def _input_names(self, rule_id: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+        """Per rule and inputs, their names: kept, since a rule always reads the same ones."""
+        key = ("formula_inputs", rule_id, keys)
+        found: tuple[str, ...] | None = self.cache.get(key)
+        if found is None:
+            facts = {p.name: p.fact for p in self._rules[rule_id].when}
+            found = self.cache.put(key, tuple(self._input_name(k, facts) for k in keys))
+        return found
+
+    def _input_name(self, key: str, facts: dict[str, str]) -> str:
+        """A parameter's label, or the label of ``alias.attribute`` of the matched fact."""
+        parameter = self.kb.parameters.get(key)
+        if parameter is not None:
+            return parameter.label.get(self.lang)
+        alias, _, attribute = key.partition(".")
+        label = field_label(facts.get(alias, alias), attribute, self.kb, self.lang)
+        if self.lang == "en" and label[1:2].islower():  # a topic's label, inside a sentence
+            label = label[:1].lower() + label[1:]
+        return label
+
     def selection(self, computation: dict[str, Any]) -> list[str]:
         """A selection's candidates, most evidence first: "Tough: 7 points" (kept: a book
         shows the same few combinations again and again)."""

@@ -273,6 +273,7 @@ def visible_texts(rulebase: RuleBase, kb: Knowledge) -> Iterator[tuple[str, str,
         for key, value in texts.items():
             yield f"text {lang}/{key}", lang, value
     for param in kb.parameters.values():
+        yield from both(f"parameter {param.name} label", param.label)
         yield from both(f"parameter {param.name} description", param.description)
         yield from both(f"parameter {param.name} rationale", param.rationale)
     for topic in kb.topics.values():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.labels import number
 from engine.result import Conclusion, Result
 from knowledge_base import Knowledge
 from rules import RuleBase
@@ -15,8 +16,7 @@ def _detail_lines(conclusion: Conclusion, kb: Knowledge, lang: str) -> list[str]
     for key, value in conclusion.details.items():
         label = kb.text(f"cli.detail.{key}", lang)
         if key == "formula" and isinstance(value, dict):
-            inputs = ", ".join(f"{k}={v:,}" for k, v in value.get("inputs", {}).items())
-            lines.append(f"    {label}{c}{value.get('text')} [{inputs}] = {value.get('result'):,}")
+            lines.append(f"    {label}{c}{formula_line(value, kb, lang)}")
         elif isinstance(value, list) and not value:
             lines.append(f"    {label}{c}{kb.text('explain.nothing', lang)}")
         elif isinstance(value, list):
@@ -25,6 +25,16 @@ def _detail_lines(conclusion: Conclusion, kb: Knowledge, lang: str) -> list[str]
         else:
             lines.append(f"    {label}{c}{_short(value)}")
     return lines
+
+
+def formula_line(formula: dict[str, Any], kb: Knowledge, lang: str) -> str:
+    """ "contribution = …: annual purchases 2,000,000, gross margin 14 = 180,000", the inputs
+    by name (``shown``), the result grouped like every number."""
+    separator = kb.text("explain.list_separator", lang)
+    inputs = separator.join(formula.get("shown", []))
+    result = formula.get("result")
+    shown = number(result) if isinstance(result, int | float) else str(result)
+    return kb.text("explain.formula", lang, text=formula.get("text"), inputs=inputs, result=shown)
 
 
 def _short(value: Any) -> str:

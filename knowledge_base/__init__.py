@@ -82,7 +82,7 @@ class Knowledge:
     def from_content(cls, content: Mapping[str, Any]) -> Knowledge:
         """The inverse of ``content()``: rebuild stored knowledge (an audit snapshot)."""
         return cls(
-            parameters={k: Parameter.model_validate(v) for k, v in content["parameters"].items()},
+            parameters={k: _stored_parameter(v) for k, v in content["parameters"].items()},
             topics={k: Topic.model_validate(v) for k, v in content["topics"].items()},
             formulas={k: Formula.model_validate(v) for k, v in content["formulas"].items()},
             sources={k: Source.model_validate(v) for k, v in content["sources"].items()},
@@ -179,6 +179,14 @@ def _flatten(prefix: str, node: Any, out: dict[str, str]) -> None:
             _flatten(f"{prefix}.{k}" if prefix else str(k), v, out)
     else:
         out[prefix] = str(node)
+
+
+def _stored_parameter(stored: Mapping[str, Any]) -> Parameter:
+    """A parameter of a stored snapshot: those recorded before parameters had labels show
+    their name, so every past consultation can still be rebuilt and replayed."""
+    if "label" not in stored:
+        stored = {**stored, "label": {"en": stored["name"], "zh": stored["name"]}}
+    return Parameter.model_validate(stored)
 
 
 def _load_texts(root: Path) -> dict[str, dict[str, str]]:

@@ -37,6 +37,9 @@ class Parameter(Strict):
     """A named threshold or weight; rules refer to it by name, never by its number."""
 
     name: str = Field(pattern=r"^[a-z_]+(\.[a-z0-9_]+)+$")
+    label: Text
+    """Short display name (a noun phrase, no unit): what user-facing texts call the parameter,
+    its ``name`` being shown only on hover or in the detail."""
     value: float
     unit: str = Field(min_length=1)
     description: Text

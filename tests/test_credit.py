@@ -91,6 +91,22 @@ def test_the_limit_shows_its_formula_inputs_and_numbers() -> None:
     assert sorted(result.values("credit_condition")) == ["guarantee", "reduced_amount"]
 
 
+def test_formula_inputs_are_shown_by_name_never_by_id() -> None:
+    """People read "requested amount 90,000" and a parameter's own name, not
+    ``credit.requested_amount=90000.0``; the ids stay in ``inputs`` for programs."""
+    case = {**CLEAN, "on_time_payment_pct": 85, "requested_amount": 90_000}
+    for lang, step in (
+        ("en", "credit limit rounding step 1,000"),
+        ("zh", "授信额度取整单位 1,000"),
+    ):
+        result = run(case, annual_purchases=450_000, lang=lang)
+        shown = result.conclusion("credit_capacity").details["formula"]["shown"]
+        assert step in shown, shown
+        limit = result.conclusion("recommended_limit").details["formula"]["shown"]
+        assert limit[0] == ("requested credit 90,000" if lang == "en" else "申请授信额度 90,000")
+        assert not any("." in text.split()[0] or "_" in text for text in shown + limit)
+
+
 REFER = {**CLEAN, "longest_days_overdue": 75, "debt_ratio_pct": 55}
 """A recent delay of 75 days (poor payment, 30 points) + moderate leverage (10) = 40: high risk,
 refer (whatever security is offered)."""

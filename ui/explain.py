@@ -15,6 +15,7 @@ import streamlit as st
 from engine.api import default_engine
 from engine.graph import firing_dot
 from engine.labels import number
+from engine.render import formula_line
 from engine.result import Conclusion, Result
 from engine.trace import TraceStep
 from knowledge_base import Knowledge
@@ -43,10 +44,8 @@ def item_text(item: Any) -> str:
 
 
 def formula_text(formula: Mapping[str, Any]) -> str:
-    inputs = ", ".join(f"{k} = {number(v)}" for k, v in formula.get("inputs", {}).items())
-    result = formula.get("result")
-    shown = number(result) if isinstance(result, int | float) else str(result)
-    return f"{formula.get('text')}{colon()}{inputs} → **{shown}**"
+    """The engine's formula line (inputs by name), shown as it is in the CLI."""
+    return formula_line(dict(formula), kb(), lang())
 
 
 def details(conclusion: Conclusion, skip: frozenset[str] = SKIPPED_DETAILS) -> None:
@@ -56,18 +55,18 @@ def details(conclusion: Conclusion, skip: frozenset[str] = SKIPPED_DETAILS) -> N
             continue
         name = detail_label(key)
         if key == "formula" and isinstance(value, dict):
-            st.markdown(f"**{name}:** {formula_text(value)}")
+            st.markdown(f"**{name}**{colon()}{formula_text(value)}")
         elif isinstance(value, list) and not value:
-            st.markdown(f"**{name}:** {kb().text('explain.nothing', lang())}")
+            st.markdown(f"**{name}**{colon()}{kb().text('explain.nothing', lang())}")
         elif isinstance(value, list):
             ranked = all(isinstance(i, dict) and "rank" in i for i in value)
             lines = [
                 f"{i}. {item_text(v)}" if ranked else f"- {item_text(v)}"
                 for i, v in enumerate(value, 1)
             ]
-            st.markdown(f"**{name}:**\n\n" + "\n".join(lines))
+            st.markdown(f"**{name}**{colon().rstrip()}\n\n" + "\n".join(lines))
         else:
-            st.markdown(f"**{name}:** {item_text(value)}")
+            st.markdown(f"**{name}**{colon()}{item_text(value)}")
 
 
 def how(conclusion: Conclusion) -> None:

@@ -81,6 +81,7 @@ def _topic(topic_id: str, kind: str, values: tuple[str, ...] = ()) -> dict[str, 
 def _parameter(name: str, value: float, unit: str) -> dict[str, Any]:
     return {
         "name": name,
+        "label": _text(name.rsplit(".", 1)[1].replace("_", " "), "测试参数"),
         "value": value,
         "unit": unit,
         "description": _text(f"Test parameter {name}.", "测试参数。"),

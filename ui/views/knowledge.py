@@ -8,8 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from engine.api import default_engine
-from engine.catalog import RuleRow, parameter_rows, rule_rows, source_rows
+from engine.catalog import RuleRow, parameter_rows, rule_rows, source_rows, unit_label
 from engine.graph import network_dot
+from engine.labels import number
 from knowledge_base.schema import MODULES
 from ui import auth
 from ui.i18n import kb, labeller, lang, t
@@ -58,8 +59,9 @@ def rule_detail(row: RuleRow) -> None:
             for name in row.parameters:
                 param = knowledge.parameters.get(name)
                 if param is not None:
-                    value = f"{param.value:g} {param.unit}"
-                    lines.append(f"- `{name}` = **{value}** — {param.description.get(chosen)}")
+                    value = f"{number(param.value)} {unit_label(param.unit, knowledge, chosen)}"
+                    label = param.label.get(chosen)
+                    lines.append(f"- {label} = **{value}** — {param.description.get(chosen)}")
             st.markdown(f"**{t('knowledge.parameters')}**\n\n" + "\n".join(lines))
 
 
@@ -113,12 +115,13 @@ def parameters_tab() -> None:
         pd.DataFrame(
             [
                 {
-                    t("knowledge.col.name"): p.name,
+                    t("knowledge.col.label"): p.label,
                     t("knowledge.col.value"): p.value,
                     t("knowledge.col.unit"): p.unit,
                     t("knowledge.col.description"): p.description,
                     t("knowledge.col.rationale"): p.rationale,
                     t("knowledge.col.used_by"): ", ".join(p.used_by),
+                    t("knowledge.col.name"): p.name,
                 }
                 for p in rows
             ]
