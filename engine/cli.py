@@ -1,22 +1,25 @@
 """``sales-expert``: consult a case, list the rules, lint the rule base, audit the trail,
 print a credit memo.
 
-Exit codes: 0 ok, 2 bad input (the message names the field), 1 internal error.
+Exit codes: 0 ok, 2 bad input (the message names the field, file or option), 1 internal error,
+141 the reader of the output went away (`... | head`; nothing is printed).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from engine import cli_audit, cli_batch, cli_demo, cli_memo
+from engine import cli_audit, cli_authority, cli_batch, cli_demo, cli_memo
 from engine.api import consult, default_engine
 from engine.audit.config import ROLES
 from engine.audit.errors import AuditRequestError
-from engine.errors import InputError, SalesExpertError
+from engine.errors import FIELD_CHARS, InputError, SalesExpertError, excerpt
 from engine.intake import read_case_file
 from engine.lint import lint
 from engine.render import render_result, render_rules, render_summary
@@ -31,13 +34,17 @@ def _print_json(data: object) -> None:
 
 
 def cmd_consult(args: argparse.Namespace) -> int:
-    case = read_case_file(Path(args.case))
+    case = read_case_file(Path(args.case), args.lang)
+    record = False if args.no_record else None
+    actor, role = cli_authority.recording_identity(
+        args.actor, args.role, record=record, lang=args.lang
+    )
     result = consult(
         case,
         lang=args.lang,
-        actor=args.actor,
-        role=args.role,
-        record=False if args.no_record else None,
+        actor=actor,
+        role=role,
+        record=record,
         channel="cli",
     )
     if args.json:
@@ -119,8 +126,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="after the summary, every conclusion with its chain, why-nots and evidence",
     )
-    p.add_argument("--actor", help="who consults (default $SALES_EXPERT_ACTOR or the OS user)")
-    p.add_argument("--role", choices=ROLES, help="their role (default $SALES_EXPERT_ROLE or rep)")
+    p.add_argument(
+        "--actor",
+        help="record as this user of the users file: needs their password "
+        "($SALES_EXPERT_PASSWORD, else asked on the terminal); "
+        "default: $SALES_EXPERT_ACTOR or the OS user, without a password",
+    )
+    p.add_argument(
+        "--role",
+        choices=ROLES,
+        help="must be the user's role in the users file (password as for --actor); "
+        "default: $SALES_EXPERT_ROLE or rep",
+    )
     p.add_argument("--no-record", action="store_true", help="do not record in the audit trail")
     add("rules", cmd_rules, "List the rule base.").add_argument(
         "--module", choices=("grading", "credit", "collection", "closing")
@@ -133,17 +150,70 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_PIPE = 141
+"""The reader of the output went away (``sales-expert consult x.yaml | head -1``): the code of
+a program stopped by SIGPIPE, as ``yes | head`` gives, with nothing printed."""
+
+
+def _named_path(exc: OSError, args: argparse.Namespace) -> str | None:
+    """The failed path of ``exc`` if the user named it on the command line (or it is a file
+    derived from one: ``OUT.part``, a file inside a named folder); ``None`` otherwise."""
+    if exc.filename is None:
+        return None
+    failed = os.path.abspath(os.fsdecode(exc.filename))
+    for value in vars(args).values():
+        if isinstance(value, str | os.PathLike) and value:
+            named = os.path.abspath(os.fsdecode(value))
+            if failed == named or failed.startswith((named + ".", named + os.sep)):
+                return os.fsdecode(exc.filename)
+    return None
+
+
+def _quiet_closed_pipe() -> int:
+    """Send what is left of the output to the null device, so that Python's flush at exit
+    does not fail again (the recipe of the ``signal`` module's documentation)."""
+    with contextlib.suppress(OSError, ValueError):  # ValueError: stdout is not a real file
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_PIPE
+
+
+def _user_error(args: argparse.Namespace, text: str, **values: object) -> int:
+    """Print the knowledge base's ``input.<text>`` in the command's language; exit code 2."""
+    message = load_knowledge().text(f"input.{text}", getattr(args, "lang", "en"), **values)
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_INPUT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command. Every user error (the message names the field, file or option) exits 2;
+    a closed output pipe exits quietly with 141; anything else is an internal error, 1."""
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in Python's flush at exit
         return code
+    except BrokenPipeError:
+        return _quiet_closed_pipe()
     except (InputError, AuditRequestError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except SalesExpertError as exc:
         print(f"error [{exc.code}]: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
+    except OSError as exc:
+        named = _named_path(exc, args)
+        if named is not None:
+            reason = excerpt(exc.strerror or str(exc), quoted=False)
+            return _user_error(
+                args, "path_problem", path=excerpt(named, FIELD_CHARS, quoted=False), reason=reason
+            )
+        print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+    except UnicodeDecodeError as exc:  # an input file of the command (case files say which)
+        return _user_error(
+            args, "not_utf8_input", byte=f"0x{exc.object[exc.start]:02x}", offset=exc.start
+        )
     except Exception as exc:  # the promise is exit code 1 with a message, never a traceback
         print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_INTERNAL

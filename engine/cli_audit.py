@@ -4,12 +4,16 @@
                    --decision, --rule, --kind)
     audit show     one record: the case's conclusions and the trace as readable steps
     audit replay   re-run under the recorded rule base (exit 1 if not identical), or --current
-    audit verify   walk the hash chain (exit 1 at the first record altered/removed/reordered)
+    audit verify   walk the hash chain and check the HMACs (exit 1 at the first bad record);
+                   --anchor FILE / --expect ID:HASH also detect records cut off the end
+    audit anchor   sign the chain's head for safekeeping outside the database
+    audit key      init | rotate | list the keyring that signs records
     audit stats    rule firings, decisions by type, override rate by manager
     audit export   CSV (formula-safe) or JSON
     audit decide   a manager's final decision on a credit consultation
 
 The database is the configured one (``engine.audit.config``). Every command takes --json.
+verify, anchor and key live in ``engine.cli_audit_integrity``.
 """
 
 from __future__ import annotations
@@ -21,9 +25,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from engine.audit.config import DECIDING_ROLE, ROLES, load_settings
+from engine.audit.config import ROLES, load_settings
 from engine.audit.decisions import DecisionRequest
-from engine.audit.errors import AuditRequestError
 from engine.audit.records import KINDS, RecordFilter
 from engine.audit.replay import replay
 from engine.audit.reports import FORMATS
@@ -36,8 +39,9 @@ from engine.audit.text import (
     render_list,
     render_replay,
     render_stats,
-    render_verify,
 )
+from engine.cli_audit_integrity import register as register_integrity
+from engine.cli_authority import recording_identity
 from knowledge_base import load_knowledge
 from knowledge_base.schema import MODULES
 
@@ -106,26 +110,6 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return EXIT_OK if report.identical or args.current else EXIT_FAILED
 
 
-def _expectation(text: str | None) -> tuple[int, str] | None:
-    if text is None:
-        return None
-    head, _, digest = text.partition(":")
-    if not head.isdigit() or len(digest) != 64:
-        raise AuditRequestError(f"--expect: {text!r} is not ID:HASH (a 64-hex hash)")
-    return int(head), digest
-
-
-def cmd_verify(args: argparse.Namespace) -> int:
-    with _store() as store:
-        report = store.verify(_expectation(args.expect))
-        where = store.display_url
-    if args.json:
-        _print_json({**report.as_json(), "database": where})
-    else:
-        print(render_verify(report, load_knowledge(), args.lang))
-    return EXIT_OK if report.ok else EXIT_FAILED
-
-
 def cmd_stats(args: argparse.Namespace) -> int:
     with _store() as store:
         figures = store.stats(_where(args))
@@ -152,9 +136,14 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_decide(args: argparse.Namespace) -> int:
     settings = load_settings()
     request = DecisionRequest(args.decision, args.limit, args.term_days, args.reason)
+    actor, role = recording_identity(args.actor, args.role, record=True, lang=args.lang)
     with _store() as store:
         record = store.record_decision(
-            args.id, request, actor=args.actor or settings.actor, role=args.role, channel="cli"
+            args.id,
+            request,
+            actor=actor or settings.actor,
+            role=role or settings.role,
+            channel="cli",
         )
     if args.json:
         _print_json(record.to_json())
@@ -174,9 +163,23 @@ def _filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kind", choices=KINDS)
 
 
+def _add_command(
+    parsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    func: Command,
+    help_text: str,
+) -> argparse.ArgumentParser:
+    """A command with --json and --lang, as every audit command has."""
+    p = parsers.add_parser(name, help=help_text, description=help_text)
+    p.add_argument("--json", action="store_true", help="print JSON for machines")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language (en, zh)")
+    p.set_defaults(func=func)
+    return p
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``audit`` and its commands to the ``sales-expert`` parser."""
-    text = "The audit trail: list, show, replay, verify, stats, export, decide."
+    text = "The audit trail: list, show, replay, verify, anchor, key, stats, export, decide."
     audit = sub.add_parser(
         "audit",
         help=text,
@@ -186,11 +189,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     commands = audit.add_subparsers(dest="audit_command", required=True)
 
     def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
-        p = commands.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--json", action="store_true", help="print JSON for machines")
-        p.add_argument("--lang", choices=("en", "zh"), default="en", help="language (en, zh)")
-        p.set_defaults(func=func)
-        return p
+        return _add_command(commands, name, func, help_text)
 
     p = add("list", cmd_list, "List records, newest first.")
     _filters(p)
@@ -199,8 +198,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = add("replay", cmd_replay, "Re-run a consultation under its recorded rule base.")
     p.add_argument("id", type=int)
     p.add_argument("--current", action="store_true", help="compare with today's rule base")
-    p = add("verify", cmd_verify, "Check the hash chain and the stored rule bases.")
-    p.add_argument("--expect", metavar="ID:HASH", help="a head noted earlier must be unchanged")
+    register_integrity(commands, _add_command)
     _filters(add("stats", cmd_stats, "Rule firings, decisions, overrides by manager."))
     p = add("export", cmd_export, "Export records as CSV or JSON (--json).")
     _filters(p)
@@ -212,8 +210,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--limit", type=float, help="credit limit (default: the recommended one)")
     p.add_argument("--term-days", type=int, help="payment term (default: the recommended one)")
     p.add_argument("--reason", help="required when the decision differs from the recommendation")
-    p.add_argument("--actor", help="who decides (default $SALES_EXPERT_ACTOR or the OS user)")
-    p.add_argument("--role", choices=ROLES, default=DECIDING_ROLE)
+    p.add_argument(
+        "--actor",
+        help="decide as this user of the users file (a manager): needs their password "
+        "($SALES_EXPERT_PASSWORD, else asked on the terminal); "
+        "default: $SALES_EXPERT_ACTOR or the OS user, without a password",
+    )
+    p.add_argument(
+        "--role",
+        choices=ROLES,
+        help="must be the user's role in the users file (password as for --actor); "
+        "default: $SALES_EXPERT_ROLE or rep",
+    )
 
 
 __all__ = ["register"]

@@ -7,18 +7,24 @@
 - Prints the demo accounts and their passwords.
 
 Running it again changes nothing, so ``scripts/start.sh`` runs it before every start.
+
+``sales-expert demo --check-address ADDR [--allow-demo-on-network]`` only checks whether the
+front end may listen on ``ADDR`` (``engine.demo_check``): it warns loudly while demo passwords
+are in use and exits 2 if ``ADDR`` is a network address, unless ``--allow-demo-on-network``.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from engine.api import consult
 from engine.audit.config import load_settings
 from engine.audit.store import AuditStore
+from engine.demo_check import check_address
 from engine.intake import read_case_file
-from engine.users import DEMO_USERS, users_path, write_demo_users
+from engine.users import DEMO_USERS, UsersFileError, users_path, write_demo_users
 from knowledge_base import load_knowledge
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -40,7 +46,33 @@ def seed_examples(store: AuditStore, examples: Path = EXAMPLES) -> int:
     return count
 
 
+BANNER = "!" * 78
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """``demo --check-address``: 0 if the app may start there, 2 (with the reason) if not."""
+    kb, lang = load_knowledge(), args.lang
+    path = users_path(load_settings())
+    try:
+        found = check_address(args.check_address, path, args.allow_demo_on_network)
+    except UsersFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    names = kb.text("explain.list_separator", lang).join(found.demo_users)
+    values = {"address": found.address, "path": path, "users": names}
+    if found.refused:
+        print(f"error: {kb.text('demo_check.refused', lang, **values)}", file=sys.stderr)
+        return 2
+    if found.demo_users:
+        warning = kb.text("demo_check.public", lang, **values)
+        print(f"{BANNER}\n{warning}\n{BANNER}", file=sys.stderr)
+    print(kb.text(f"demo_check.{found.key}", lang, **values))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.check_address is not None:
+        return cmd_check(args)
     kb, lang = load_knowledge(), args.lang
     settings = load_settings()
     path = users_path(settings)
@@ -76,7 +108,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("demo", help=text, description=__doc__)
     p.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="language (en, zh)")
+    p.add_argument(
+        "--check-address",
+        metavar="ADDR",
+        help="only check that the front end may listen on ADDR (exit 2 if not): a network "
+        "address is refused while the users file holds a public demo password",
+    )
+    p.add_argument(
+        "--allow-demo-on-network",
+        action="store_true",
+        help="with --check-address: accept a network address despite the demo passwords",
+    )
     p.set_defaults(func=cmd_demo)
 
 
-__all__ = ["CHANNEL", "EXAMPLES", "cmd_demo", "register", "seed_examples"]
+__all__ = ["CHANNEL", "EXAMPLES", "cmd_check", "cmd_demo", "register", "seed_examples"]

@@ -9,35 +9,26 @@ from __future__ import annotations
 
 import difflib
 import functools
-import json
 import typing
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from engine.errors import FieldProblem, InputError
+from engine.safe_load import read_data_file, refuse
 from knowledge_base import load_knowledge
 from knowledge_base.facts import SECTIONS, Case
 
 Fact = dict[str, Any]
 
 
-def read_case_file(path: Path) -> dict[str, Any]:
-    """Read a case from JSON or YAML; a syntax error is an input error naming the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError([FieldProblem(str(path), None, f"cannot read the file: {exc}")]) from exc
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise InputError([FieldProblem(str(path), None, f"not valid JSON/YAML: {exc}")]) from exc
+def read_case_file(path: Path, lang: str = "en") -> dict[str, Any]:
+    """Read a case from JSON or YAML within the limits of ``engine.safe_load`` (size, nesting,
+    aliases, duplicate keys, UTF-8); any problem is an input error naming the file."""
+    data = read_data_file(path, lang)
     if not isinstance(data, dict):
-        raise InputError(
-            [FieldProblem(str(path), type(data).__name__, "a case must be a mapping of sections")]
-        )
+        raise refuse(str(path), "not_mapping", lang, kind=type(data).__name__)
     return data
 
 
@@ -55,6 +46,11 @@ def _known_fields(loc: tuple[Any, ...]) -> list[str]:
     return list(model.model_fields)
 
 
+MAX_PROBLEMS_KEPT = 100
+"""Problems of one case turned into ``FieldProblem``s; the rest are only counted (a list of
+100,000 bad items is one mistake, and a batch's errors file needs no 100,000 lines for it)."""
+
+
 def _problem(error: Any, lang: str = "en") -> FieldProblem:
     loc = tuple(error["loc"])
     field = ".".join(str(p) for p in loc)
@@ -64,7 +60,8 @@ def _problem(error: Any, lang: str = "en") -> FieldProblem:
         message = load_knowledge().text(translated, lang, **error.get("ctx", {}))
     elif error["type"] == "extra_forbidden":
         known = _known_fields(loc)
-        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        name = str(loc[-1])  # made up by the user: compared only if it could be a field name
+        close = difflib.get_close_matches(name, known, n=1) if len(name) <= 100 else []
         hint = f"; did you mean {close[0]!r}?" if close else ""
         message = f"unknown field{hint} Allowed: {', '.join(known)}"
     elif error["type"] == "missing":
@@ -74,7 +71,8 @@ def _problem(error: Any, lang: str = "en") -> FieldProblem:
 
 def parse_case(case: Case | dict[str, Any], lang: str = "en") -> Case:
     """Validate a case; every problem is reported with its field, value and what is allowed
-    (the checks between sections in ``lang``, from the knowledge base's ``validation`` texts)."""
+    (the checks between sections in ``lang``, from the knowledge base's ``validation`` texts).
+    The first ``MAX_PROBLEMS_KEPT`` problems are kept, the others counted."""
     if isinstance(case, Case):
         return case
     if not isinstance(case, dict):
@@ -82,7 +80,34 @@ def parse_case(case: Case | dict[str, Any], lang: str = "en") -> Case:
     try:
         return Case.model_validate(case)
     except ValidationError as exc:
-        raise InputError([_problem(e, lang) for e in exc.errors()]) from exc
+        kept = [_problem(e, lang) for e in exc.errors()[:MAX_PROBLEMS_KEPT]]
+        raise InputError(kept, total=exc.error_count()) from exc
+
+
+@functools.cache
+def _lax_types() -> dict[tuple[str, str], TypeAdapter[Any]]:
+    """(section, field) → a lax validator of its type, for the int, float and bool fields."""
+    found: dict[tuple[str, str], TypeAdapter[Any]] = {}
+    for name, model in SECTIONS.items():
+        for field, info in model.model_fields.items():
+            kinds = set(typing.get_args(info.annotation)) - {type(None)} or {info.annotation}
+            if len(kinds) == 1 and (kind := kinds.pop()) in (int, float, bool):
+                found[(name, field)] = TypeAdapter(kind)
+    return found
+
+
+def typed_cell(section: str, field: str, value: Any) -> Any:
+    """A table cell as the type its field takes. The case's number and flag fields are strict
+    (a text is never a number there), but a CSV cell is text by nature: its reader converts it
+    here, as lax validation would (``" 12 "`` → 12, ``"yes"`` → True, 12.0 → 12). A cell that
+    does not convert is returned as it is, for validation to name it."""
+    adapter = _lax_types().get((section, field))
+    if adapter is None:
+        return value
+    try:
+        return adapter.validate_python(value)
+    except ValidationError:
+        return value
 
 
 def engine_value(value: Any) -> Any:

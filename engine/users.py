@@ -145,7 +145,12 @@ def authenticate(users: Mapping[str, StoredUser], username: str, password: str) 
 
 
 def write_users(path: Path, users: list[tuple[User, str]], rounds: int = BCRYPT_ROUNDS) -> None:
-    """Write a users file from (user, password) pairs; only the hashes are stored."""
+    """Write a users file from (user, password) pairs; only the hashes are stored.
+
+    The file is private (mode 0600): bcrypt hashes can be attacked offline, and the names and
+    roles are personal data. The mode is given when the temporary file is created (a leftover
+    one is tightened too) and the rename carries it, so a broader file is tightened by the
+    next write and there is no moment when another user could open it."""
     data = {
         "users": {
             user.username: {
@@ -156,13 +161,19 @@ def write_users(path: Path, users: list[tuple[User, str]], rounds: int = BCRYPT_
             for user, password in users
         }
     }
+    text = "# Users of the sales-expert front end (bcrypt hashes; see engine/users.py).\n"
+    text += yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(
-        "# Users of the sales-expert front end (bcrypt hashes; see engine/users.py).\n"
-        + yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
-        encoding="utf-8",
-    )
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(temporary, flags, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            os.fchmod(out.fileno(), 0o600)  # a leftover temporary file kept its old mode
+            out.write(text)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     os.replace(temporary, path)
 
 

@@ -38,3 +38,7 @@ else
   echo "==> pip install -e ."
   .venv/bin/python -m pip install -q -e .
 fi
+# The keyring that signs audit records (0600; kept if present). It goes where the settings say
+# (SALES_EXPERT_AUDIT_KEY_FILE, else beside the SQLite database): see README, "Audit keys".
+echo "==> sales-expert audit key init"
+.venv/bin/sales-expert audit key init

@@ -22,6 +22,9 @@ from rules import load_rules
 # Consultations are recorded only where a test asks for it (tests/audit/), never into ./data
 # or a database a developer's environment points at; subprocesses inherit this.
 os.environ["SALES_EXPERT_RECORD"] = "off"
+# Records are signed with the key beside each test's database (or one a test names), never
+# with the keyring a developer's environment names.
+os.environ.pop("SALES_EXPERT_AUDIT_KEY_FILE", None)
 
 TESTS = Path(__file__).resolve().parent
 CASES = TESTS / "cases"

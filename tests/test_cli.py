@@ -66,7 +66,7 @@ def test_unreadable_or_malformed_files_exit_2(tmp_path: Path) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text("{not json", encoding="utf-8")
     done = run_cli("consult", "--detail", str(broken))
-    assert done.returncode == 2 and "not valid JSON/YAML" in done.stderr
+    assert done.returncode == 2 and "not valid JSON" in done.stderr and "line 1" in done.stderr
 
 
 def test_rules_lists_ids_modules_titles_and_sources() -> None:

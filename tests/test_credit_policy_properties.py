@@ -110,10 +110,11 @@ def _income_mild(credit: Credit) -> None:
 
 
 def _debts_mild(credit: Credit) -> None:
-    """Other repayments that bring the debt service up to the moderate line."""
+    """Other repayments that bring the debt service up to the moderate line, never past it
+    (rounded down: with an income of 1 yuan, rounding up would make them a heavy burden)."""
     income = credit.get("monthly_income")
     line = KB.param("credit.dsr_moderate_min_ratio")
-    credit["monthly_debt_payments"] = max(0, math.ceil(line * (income or 0) - _instalment(credit)))
+    credit["monthly_debt_payments"] = max(0, math.floor(line * (income or 0) - _instalment(credit)))
 
 
 MILD_AND_MISSING: dict[str, tuple[Callable[[Credit], None], Callable[[Credit], None]]] = {

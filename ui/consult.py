@@ -21,6 +21,7 @@ from engine.result import Result
 from ui import forms
 from ui.auth import current_user
 from ui.i18n import lang, t
+from ui.inert import plain
 
 
 @dataclass
@@ -58,12 +59,12 @@ def submit(page: str, sections: Mapping[str, type[BaseModel]]) -> None:
         return
     except AuditError as exc:
         st.session_state[errors_key(page)] = {
-            forms.FORM_ERROR: t("consult.not_recorded", problem=str(exc))
+            forms.FORM_ERROR: t("consult.not_recorded", problem=plain(exc))
         }
         return
     except SalesExpertError as exc:
         st.session_state[errors_key(page)] = {
-            forms.FORM_ERROR: t("consult.failed", problem=str(exc))
+            forms.FORM_ERROR: t("consult.failed", problem=plain(exc))
         }
         return
     st.session_state[outcome_key(page)] = Outcome(case, result.audit_id, {result.lang: result})

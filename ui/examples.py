@@ -13,6 +13,7 @@ from engine.intake import read_case_file
 from ui import forms
 from ui.consult import errors_key, outcome_key
 from ui.i18n import t
+from ui.inert import plain
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -31,7 +32,7 @@ def _load(page: str, sections: Mapping[str, type[BaseModel]]) -> None:
     try:
         case = read_case_file(EXAMPLES / str(chosen))
     except InputError as exc:
-        st.session_state[errors_key(page)] = {forms.FORM_ERROR: str(exc)}
+        st.session_state[errors_key(page)] = {forms.FORM_ERROR: plain(exc)}
         return
     for name, model in sections.items():
         forms.load_section(page, name, model, case.get(name) or {})

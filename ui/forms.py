@@ -6,7 +6,7 @@ a select for a ``Literal``, a multiselect for a list of catalogue items, a check
 texts, in the current language. Every widget is keyed ``f"{page}_{section}_{field}"`` and its
 value lives in ``st.session_state``, so nothing typed is lost on an error, a language switch or
 a visit to another page. Validation is the engine's (``InputError``): each problem is shown
-under the field it names.
+under the field it names, as text (``ui.inert.plain``: a problem may quote what was typed).
 """
 
 from __future__ import annotations
@@ -20,9 +20,11 @@ from typing import Any, Literal
 import streamlit as st
 from pydantic import BaseModel, ValidationError
 
-from engine.errors import InputError
+from engine.errors import MAX_PROBLEMS_SHOWN, InputError
+from engine.intake import MAX_PROBLEMS_KEPT
 from engine.labels import field_label, field_unit, value_label
 from ui.i18n import kb, labeller, lang, t, t_or
+from ui.inert import plain
 
 Kind = Literal["text", "int", "float", "choice", "choices", "flag"]
 KEYS = "_form_keys"
@@ -217,18 +219,19 @@ def _message(error: Mapping[str, Any]) -> str:
         return kb().text(own, lang(), **(error.get("ctx") or {}))
     context = {k: v for k, v in (error.get("ctx") or {}).items() if k in _CONTEXT}
     shown = {k: value_label("", "", v, kb(), lang()) for k, v in context.items()}
-    return t_or(f"problem.{error['type']}", str(error["msg"]), **shown)
+    return t_or(f"problem.{error['type']}", plain(error["msg"]), **shown)
 
 
 def validate_section(
     section: str, model: type[BaseModel], values: Mapping[str, Any]
 ) -> dict[str, str]:
-    """Problems of one section by ``section.field`` (empty if valid), in the current language."""
+    """Problems of one section by ``section.field`` (empty if valid), in the current language;
+    the first ``MAX_PROBLEMS_KEPT`` (more than a section has fields) of however many."""
     try:
         model.model_validate(dict(values))
     except ValidationError as exc:
         found: dict[str, str] = {}
-        for error in exc.errors():
+        for error in exc.errors()[:MAX_PROBLEMS_KEPT]:
             where = ".".join([section, *(str(p) for p in error["loc"][:1])])
             found.setdefault(where, _message(error))
         return found
@@ -236,15 +239,19 @@ def validate_section(
 
 
 def field_problems(exc: InputError, sections: tuple[str, ...]) -> dict[str, str]:
-    """The engine's problems by ``section.field``; anything else under ``FORM_ERROR``."""
+    """The engine's problems by ``section.field``; anything else under ``FORM_ERROR``. What
+    the user typed (values, made-up field names) is quoted as a short escaped excerpt, and
+    at most ``MAX_PROBLEMS_SHOWN`` problems are listed."""
     found: dict[str, str] = {}
-    for problem in exc.problems:
+    for problem in exc.problems[:MAX_PROBLEMS_SHOWN]:
         section, _, field = problem.field.partition(".")
         where = problem.field if section in sections and field else FORM_ERROR
-        message = t("form.problem", message=problem.message, value=problem.value)
+        message = t(
+            "form.problem", message=plain(problem.message), value=plain(problem.shown_value)
+        )
         if problem.value is None:
-            message = problem.message
+            message = plain(problem.message)
         if where == FORM_ERROR and problem.field:
-            message = f"{problem.field}: {message}"
+            message = f"{plain(problem.shown_field)}: {message}"
         found[where] = f"{found[where]}; {message}" if where in found else message
     return found

@@ -2,8 +2,10 @@
 
 Tables:
 
-- ``audit_records``: consultations and final decisions, one chain (see ``chain``). Written
-  only by ``AuditStore`` appends; the application has no update or delete path.
+- ``audit_records``: consultations and final decisions (and any later kind of record, see
+  ``records.KINDS``), one chain (see ``chain``), each record signed with an HMAC since schema 3
+  (see ``keys``). Written only by ``AuditStore`` appends; the application has no update or
+  delete path.
 - ``audit_rulebases``: each rule-base version's content, stored once, as the canonical JSON
   that hashes to the version (so it verifies itself).
 - ``audit_schema``: one row per schema version applied. Opening a database runs the upgrade
@@ -24,7 +26,7 @@ import sqlalchemy as sa
 
 from engine.audit.errors import AuditUnavailable
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 metadata = sa.MetaData()
 
 schema_versions = sa.Table(
@@ -65,6 +67,10 @@ records = sa.Table(
     sa.Column("hash", sa.String(64), nullable=False, unique=True),
     # since schema 2: "run key:row" of a batch row, so a resumed batch never records it twice
     sa.Column("batch_ref", sa.String(80), index=True),
+    # since schema 3 (NULL in records written before): the id of the key that signed the record
+    # and the HMAC of its hash under that key (keys.py); the key itself is never stored here
+    sa.Column("key_id", sa.String(16)),
+    sa.Column("hmac", sa.String(64)),
 )
 
 Migration = Callable[[sa.Connection], None]
@@ -78,7 +84,14 @@ def _add_batch_ref(conn: sa.Connection) -> None:
     conn.execute(sa.text("CREATE INDEX ix_audit_records_batch_ref ON audit_records (batch_ref)"))
 
 
-MIGRATIONS: dict[int, Migration] = {2: _add_batch_ref}
+def _add_signature(conn: sa.Connection) -> None:
+    """Schema 3: who signed a record (key id) and its HMAC, nullable: records written before
+    keep NULL and are reported by ``verify`` as "hash only (recorded before keys)"."""
+    conn.execute(sa.text("ALTER TABLE audit_records ADD COLUMN key_id VARCHAR(16)"))
+    conn.execute(sa.text("ALTER TABLE audit_records ADD COLUMN hmac VARCHAR(64)"))
+
+
+MIGRATIONS: dict[int, Migration] = {2: _add_batch_ref, 3: _add_signature}
 """Upgrade step to each version after 1, run in order on an older database."""
 
 

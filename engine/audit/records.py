@@ -33,6 +33,10 @@ from knowledge_base.schema import MODULES
 from rules import Rule
 
 KINDS = ("consultation", "decision")
+"""Kinds of record, all in the one chain. A later kind (an outcome, a policy event) is added here
+(16 characters at most) with its texts (``audit.kind.<kind>``, both languages), a row builder
+like ``consultation_row`` and an ``AuditStore`` method appending through ``_append``: hashing,
+signing, ``verify``, anchors and export need no change. ``_append`` refuses any other kind."""
 CHANNELS = ("cli", "api", "ui", "batch", "demo")
 RULE_ID = re.compile(r"^[A-Z]{2}-\d{3}$")
 

@@ -4,79 +4,62 @@ Appends are serialised so the chain stays linear with any number of processes an
 writing at once: on SQLite every write transaction is ``BEGIN IMMEDIATE`` (one writer at a time
 across processes, the others wait up to ``BUSY_TIMEOUT_S``) on a WAL-mode file; on PostgreSQL
 it takes the transaction-level advisory lock ``LOCK_KEY`` first. Inside the lock a record reads
-the last id and hash, takes the next id and the current time, hashes and inserts; the rule-base
-snapshot is inserted in the same transaction if its version is new. There is no update or
-delete: the class has no method that issues one.
+the last id and hash and the keyring (``keys``: read afresh, so a rotation applies to the very
+next record), takes the next id and the current time, hashes, signs the hash with the active
+key and inserts; the rule-base snapshot is inserted in the same transaction if its version is
+new. There is no update or delete: the class has no method that issues one.
+
+Every kind of record (``records.KINDS``) goes through ``_append``: a later kind needs a row
+builder and a method that calls it, and verify, anchors and export handle it unchanged.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TextIO
 
 import sqlalchemy as sa
 
 from engine.audit import models, reports, verify
+from engine.audit.anchor import Anchor, sign_anchor
+from engine.audit.backends import BUSY_TIMEOUT_S, LOCK_KEY, make_engine
 from engine.audit.chain import GENESIS, RECORD_FORMAT, canonical, record_hash
-from engine.audit.config import DECIDING_ROLE, AuditSettings, check_role
+from engine.audit.config import DECIDING_ROLE, AuditSettings, check_role, sqlite_file
 from engine.audit.decisions import DECISION_TOPIC, DecisionRequest, recommendation, settle
 from engine.audit.errors import AuditError, AuditRequestError, AuditUnavailable
+from engine.audit.files import loose_mode
+from engine.audit.findings import FileWarning, Report
+from engine.audit.keys import KeySource, keys_for_settings, keys_for_url
 from engine.audit.models import records, rulebases, utc_now
-from engine.audit.records import CHANNELS, AuditRecord, RecordFilter, consultation_row, join_ids
+from engine.audit.records import (
+    CHANNELS,
+    KINDS,
+    AuditRecord,
+    RecordFilter,
+    consultation_row,
+    join_ids,
+)
 from engine.audit.snapshots import load_snapshot, snapshot_text
 from engine.compiler import CompiledRuleBase
 from engine.core import product_version
 from engine.result import Result
 from knowledge_base.facts import Case
 
-BUSY_TIMEOUT_S = 60
-LOCK_KEY = 0x5A1E5_A0D17
-"""PostgreSQL advisory lock id serialising appends (any constant unique in the database)."""
 SUMMARY_COLUMNS = [c for c in records.c if c.name != "payload"]
-
-
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (_sqlite_begin)
-    cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
-    cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA synchronous = FULL")
-    cursor.close()
-
-
-def _sqlite_begin(conn: sa.Connection) -> None:
-    immediate = conn.get_execution_options().get("audit_write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-def make_engine(url: str) -> sa.Engine:
-    """A SQLAlchemy engine for a SQLite or PostgreSQL URL, set up for serialised appends."""
-    try:
-        parsed = sa.make_url(url)
-    except sa.exc.ArgumentError as exc:
-        raise AuditRequestError(f"database URL: {exc}") from exc
-    backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        engine = sa.create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_S})
-        sa.event.listen(engine, "connect", _sqlite_connect)
-        sa.event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    if backend == "postgresql":
-        if parsed.drivername == "postgresql":
-            parsed = parsed.set(drivername="postgresql+psycopg")
-        return sa.create_engine(parsed, pool_pre_ping=True)
-    raise AuditRequestError(
-        f"database URL: {backend!r} is not supported; use sqlite:///… or postgresql://…"
-    )
 
 
 class AuditStore:
     """An audit database. Safe to share between threads; ``close()`` when done."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, keys: KeySource | None = None) -> None:
+        """``keys``: the keyring that signs and verifies; by default the configured one for
+        ``url`` (``keys.keys_for_url``)."""
         self.url = url
+        self.keys = keys if keys is not None else keys_for_url(url)
         self.engine = make_engine(url)
         self.backend = self.engine.dialect.name
         self._stored_versions: set[str] = set()
@@ -90,7 +73,7 @@ class AuditStore:
     def from_settings(cls, settings: AuditSettings) -> AuditStore:
         if sa.make_url(settings.database_url).get_backend_name() == "sqlite":
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-        return cls(settings.database_url)
+        return cls(settings.database_url, keys_for_settings(settings))
 
     def __enter__(self) -> AuditStore:
         return self
@@ -139,19 +122,24 @@ class AuditStore:
     # -- appending -------------------------------------------------------------------------
 
     def _append(self, conn: sa.Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Chain and insert ``rows`` after the last record (the caller holds the lock)."""
+        """Chain, sign and insert ``rows`` after the last record (the caller holds the lock)."""
+        if not rows:
+            return []
         last = conn.execute(
             sa.select(records.c.id, records.c.hash).order_by(records.c.id.desc()).limit(1)
         ).first()
         next_id, prev = (last.id + 1, last.hash) if last else (1, GENESIS)
+        key = self.keys.signing().active
         chained = []
         for offset, row in enumerate(rows):
-            full = {**row, "id": next_id + offset, "format": RECORD_FORMAT, "prev_hash": prev}
-            full["created_at"] = utc_now()
+            if row["kind"] not in KINDS:
+                raise AuditRequestError(f"kind: {row['kind']!r}; allowed: {', '.join(KINDS)}")
+            full = {"batch_ref": None, **row, "id": next_id + offset, "prev_hash": prev}
+            full.update(format=RECORD_FORMAT, key_id=key.id, created_at=utc_now())
             full["hash"] = prev = record_hash(full)
+            full["hmac"] = key.sign_record(full["hash"])
             chained.append(full)
-        if chained:
-            conn.execute(records.insert(), chained)
+        conn.execute(records.insert(), chained)
         return chained
 
     def _store_snapshot(self, conn: sa.Connection, compiled: CompiledRuleBase) -> None:
@@ -329,10 +317,29 @@ class AuditStore:
 
     # -- auditing --------------------------------------------------------------------------
 
-    def verify(self, expect: tuple[int, str] | None = None) -> verify.Report:
-        """Walk the chain and the snapshots; the report names the first problem found."""
+    def verify(self, expect: tuple[int, str] | None = None, anchor: Anchor | None = None) -> Report:
+        """Walk the chain (HMACs checked if the keyring exists: it is never created here) and
+        the snapshots, and check an anchor; the report names the first problem found and warns
+        about the database file or keyring being readable by others."""
+        keyring = self.keys.load()
         with self._read() as conn:
-            return verify.verify(conn, expect)
+            report = verify.verify(conn, expect, keyring, key_file=self.keys.path, anchor=anchor)
+        return dataclasses.replace(report, warnings=self.file_warnings())
+
+    def file_warnings(self, *others: Path) -> tuple[FileWarning, ...]:
+        """The database file, the keyring and ``others`` if their group or others may read them."""
+        database = sqlite_file(self.url)
+        paths = [p for p in (database, self.keys.path, *others) if p is not None]
+        return tuple(
+            FileWarning(str(p), mode) for p in paths if (mode := loose_mode(p)) is not None
+        )
+
+    def anchor(self) -> tuple[Report, Anchor | None]:
+        """Verify, then sign the head with the active key (created on first need); no anchor
+        if the chain does not verify."""
+        key = self.keys.signing().active
+        report = self.verify()
+        return report, sign_anchor(report, key) if report.ok else None
 
     def stats(self, where: RecordFilter | None = None) -> dict[str, Any]:
         with self._read() as conn:

@@ -1,6 +1,7 @@
 """Plain-text rendering of audit records and reports, in English or Chinese
 (``knowledge_base/texts/<lang>/audit.yaml``). The trace is told as the same sentences the
-explanations use (``engine.explain.step_sentence``), built from the recorded rule base."""
+explanations use (``engine.explain.step_sentence``), built from the recorded rule base.
+``render_verify`` lives in ``text_integrity`` and is re-exported here."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pydantic import TypeAdapter
 
 from engine.audit.records import AuditRecord
 from engine.audit.replay import ReplayReport
-from engine.audit.verify import Report
+from engine.audit.text_integrity import render_verify
 from engine.explain import step_sentence
 from engine.labels import number, topic_value_label
 from engine.trace import TraceStep
@@ -168,26 +169,6 @@ def render_replay(report: ReplayReport, kb: Knowledge, lang: str) -> str:
         lines.append(f"  - {text}")
     lines += [kb.text("audit.replay.note", lang, note=note) for note in report.notes]
     return "\n".join(lines)
-
-
-def render_verify(report: Report, kb: Knowledge, lang: str) -> str:
-    problem = report.problem
-    if problem is None:
-        if not report.checked:
-            return kb.text("audit.verify.empty", lang)
-        clean = kb.text(
-            "audit.verify.clean", lang, count=report.checked, snapshots=report.snapshots
-        )
-        head = kb.text("audit.verify.head", lang, id=report.head_id, hash=report.head_hash)
-        return f"{clean}\n{head}"
-    kind = kb.text(f"audit.verify.problem.{problem.kind}", lang)
-    if problem.record_id is None:
-        line = kb.text("audit.verify.broken_snapshot", lang, version=problem.version, problem=kind)
-    else:
-        line = kb.text(
-            "audit.verify.broken", lang, count=report.checked, id=problem.record_id, problem=kind
-        )
-    return f"{line}\n  {problem.detail}"
 
 
 def _counts(title: str, counts: dict[str, int], kb: Knowledge, lang: str) -> list[str]:

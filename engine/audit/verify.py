@@ -1,53 +1,36 @@
 """``audit verify``: walk the chain in id order and report the first record that is wrong.
 
 For each record, in order: its id must be the next one (else the records in between were
-removed: ``missing``); its ``prev_hash`` must be the previous record's hash and its hash must
-match its content. When the link is wrong and points at a record stored elsewhere, records were
-moved (``reordered``); when only the content is wrong, the record was ``altered``; when the
-record is intact but does not link to its predecessor, the predecessor was altered and its hash
-recomputed. Then every stored rule base must hash to its version (``snapshot_altered``) and
-every version a record names must be stored (``snapshot_missing``).
+removed: ``missing``); its ``format`` must be one this program knows (``unknown_format``); its
+``prev_hash`` must be the previous record's hash and its hash must match its content. When the
+link is wrong and points at a record stored elsewhere, records were moved (``reordered``); when
+only the content is wrong, the record was ``altered``; when the record is intact but does not
+link to its predecessor, the predecessor was altered and its hash recomputed. Then its
+signature (``protection``): with the keyring, the HMAC must be right (``hmac_mismatch``,
+``unknown_key``, ``unsigned``, ``retired_key``); without one, HMACs are counted as not checked
+and the report says only the hash chain was checked. Then every stored rule base must hash to
+its version (``snapshot_altered``) and every version a record names must be stored
+(``snapshot_missing``). The kinds are listed in ``findings``.
 
-A chain can only show tampering that does not rewrite every later hash, and removal of the
-newest records leaves no gap: note the head (id and hash) a verify prints and pass it as
-``expect`` later to prove nothing before it changed.
+The hash chain alone cannot show a chain rewritten as a whole, and removal of the newest records
+leaves no gap. The HMACs cover the first (a rewrite without the key breaks them); an anchor
+(``anchor``, ``--anchor``) or a noted head (``expect``) covers the second.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-from engine.audit.chain import GENESIS, record_hash, version_of
+from engine.audit.anchor import Anchor, anchor_head, anchor_signature
+from engine.audit.chain import GENESIS, known_format, record_hash, version_of
+from engine.audit.findings import AnchorStatus, Problem, Protection, Report
+from engine.audit.keys import Keyring
 from engine.audit.models import records, rulebases
-
-
-@dataclass(frozen=True)
-class Problem:
-    kind: str
-    """altered | missing | reordered | head_mismatch | snapshot_altered | snapshot_missing"""
-    record_id: int | None
-    detail: str
-    version: str | None = None
-
-
-@dataclass(frozen=True)
-class Report:
-    checked: int
-    snapshots: int
-    head_id: int | None
-    head_hash: str | None
-    problem: Problem | None
-
-    @property
-    def ok(self) -> bool:
-        return self.problem is None
-
-    def as_json(self) -> dict[str, Any]:
-        return {**asdict(self), "ok": self.ok}
+from engine.audit.protection import Signatures
 
 
 def _id_with_hash(conn: sa.Connection, value: str) -> int | None:
@@ -55,12 +38,19 @@ def _id_with_hash(conn: sa.Connection, value: str) -> int | None:
     return None if found is None else int(found)
 
 
-def _classify(conn: sa.Connection, row: Mapping[str, Any], expected: int, prev: str) -> Problem:
+def _classify(conn: sa.Connection, row: Mapping[Any, Any], expected: int, prev: str) -> Problem:
     if row["id"] != expected:
         return Problem(
             "missing",
             expected,
             f"record {expected} is missing: the next stored record is {row['id']}",
+        )
+    if not known_format(row["format"]):
+        return Problem(
+            "unknown_format",
+            expected,
+            f"record {expected} has format {row['format']!r}, which this program does not know "
+            "(written by a newer version, or edited): it cannot be checked",
         )
     intact = record_hash(row) == row["hash"]
     if row["prev_hash"] != prev:
@@ -83,21 +73,35 @@ def _classify(conn: sa.Connection, row: Mapping[str, Any], expected: int, prev: 
     )
 
 
-def _walk(conn: sa.Connection) -> tuple[int, str, Problem | None]:
+def _sound(row: Mapping[Any, Any], expected: int, prev: str) -> bool:
+    return (
+        row["id"] == expected
+        and row["prev_hash"] == prev
+        and known_format(row["format"])
+        and record_hash(row) == row["hash"]
+    )
+
+
+def _walk(conn: sa.Connection, signatures: Signatures) -> tuple[int, str, Problem | None]:
     """How many records are sound, the last sound hash, and the first problem."""
     expected, prev = 1, GENESIS
-    bad: Mapping[str, Any] | None = None
+    bad: Mapping[Any, Any] | None = None
+    problem: Problem | None = None
     query = sa.select(records).order_by(records.c.id).execution_options(yield_per=1000)
     result = conn.execute(query).mappings()
     try:
         for row in result:
-            if row["id"] != expected or row["prev_hash"] != prev or record_hash(row) != row["hash"]:
+            if not _sound(row, expected, prev):
                 bad = dict(row)
+                break
+            problem = signatures.check(row)
+            if problem is not None:
                 break
             prev, expected = row["hash"], expected + 1
     finally:
         result.close()
-    problem = None if bad is None else _classify(conn, bad, expected, prev)
+    if bad is not None:
+        problem = _classify(conn, bad, expected, prev)
     return expected - 1, prev, problem
 
 
@@ -139,8 +143,42 @@ def _snapshots(conn: sa.Connection) -> tuple[int, Problem | None]:
     return len(stored), None
 
 
-def verify(conn: sa.Connection, expect: tuple[int, str] | None = None) -> Report:
-    checked, head, problem = _walk(conn)
+def _anchored(
+    conn: sa.Connection, anchor: Anchor, keyring: Keyring | None, key_file: Path | None
+) -> tuple[AnchorStatus, int, str, Problem | None, Protection]:
+    """Walk the chain against an anchor: its signature first (a forged anchor's key must not
+    judge the records), then the walk, then the anchored head."""
+    signature, problem = anchor_signature(anchor, keyring)
+    trusted = (anchor.last_id, anchor.key_id) if signature == "checked" and not problem else None
+    signatures = Signatures(keyring, key_file, anchored=trusted)
+    checked, head, walk_problem = _walk(conn, signatures)
+    appended: int | None = None
+    if walk_problem is None and problem is None:
+        appended, problem = anchor_head(conn, anchor, checked)
+        appended = None if problem else appended
+    status = AnchorStatus(
+        anchor.count, anchor.last_id, anchor.created_at, anchor.key_id, signature, appended
+    )
+    return status, checked, head, walk_problem or problem, signatures.protection
+
+
+def verify(
+    conn: sa.Connection,
+    expect: tuple[int, str] | None = None,
+    keyring: Keyring | None = None,
+    *,
+    key_file: Path | None = None,
+    anchor: Anchor | None = None,
+) -> Report:
+    """Walk the chain (HMACs checked with ``keyring`` if given), then an expected head, an
+    anchor, the snapshots; the report names the first problem and counts the protection."""
+    status: AnchorStatus | None = None
+    if anchor is None:
+        signatures = Signatures(keyring, key_file)
+        checked, head, problem = _walk(conn, signatures)
+        protection = signatures.protection
+    else:
+        status, checked, head, problem, protection = _anchored(conn, anchor, keyring, key_file)
     if problem is None and expect is not None:
         problem = _expectation(conn, expect)
     snapshots, snapshot_problem = _snapshots(conn)
@@ -150,6 +188,8 @@ def verify(conn: sa.Connection, expect: tuple[int, str] | None = None) -> Report
         head_id=checked or None,
         head_hash=head if checked else None,
         problem=problem or snapshot_problem,
+        protection=protection,
+        anchor=status,
     )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from engine.intake import typed_cell
 from engine.result import Conclusion, Result
 from knowledge_base.facts import SECTIONS
 
@@ -44,6 +45,7 @@ def row_to_case(row: dict[str, str | None]) -> dict[str, Any]:
             and isinstance(value, str)
         ):
             value = [item.strip() for item in value.split(LIST_SEPARATOR) if item.strip()]
+        value = typed_cell(section, field, value)  # number and flag fields are strict
         case.setdefault(section, {})[field or column] = value
     return case
 

@@ -6,18 +6,68 @@ the CLI and the UI all read them from the model's JSON schema extras.
 
 from __future__ import annotations
 
+import functools
+import re
+import typing
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from knowledge_base import load_knowledge
 
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Characters no one-line text of a case holds: C0/C1 controls (line breaks, terminal escape
+codes) and the marks that reorder text on screen (bidirectional overrides and isolates)."""
+
 
 class Section(BaseModel):
-    """Base of every case section: unknown keys are refused, values are checked on assignment."""
+    """Base of every case section: unknown keys are refused, values are checked on assignment.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    Types are strict: a number field takes a number (an integer is fine for a decimal field, a
+    decimal with nothing after the point for a whole-number field),
+    never the text "12" or true, which lax validation would turn into 12 and 1 without a word;
+    a flag takes true or false; infinity and NaN are refused. Readers of text (CSV cells) convert
+    it first (``engine.intake.typed_cell``). Text fields refuse ``CONTROL_CHARACTERS``: a name
+    is printed in terminals, memos and web pages, where they would act, not show."""
+
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, strict=True, allow_inf_nan=False
+    )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _whole_decimals(cls, value: Any, info: ValidationInfo) -> Any:
+        """13.0 for a whole-number field is 13: systems that write every number as a decimal
+        are read; 13.5 is still refused."""
+        if type(value) is float and value.is_integer() and info.field_name in _whole_fields(cls):
+            return int(value)
+        return value
+
+    @field_validator("*")
+    @classmethod
+    def _printable_text(cls, value: Any) -> Any:
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+            template = load_knowledge().texts["en"]["validation.control_characters"]
+            raise PydanticCustomError("control_characters", template)
+        return value
+
+
+@functools.cache
+def _whole_fields(section: type[BaseModel]) -> frozenset[str]:
+    """The fields of a section that hold whole numbers (``int`` or ``int | None``)."""
+    return frozenset(
+        name
+        for name, info in section.model_fields.items()
+        if info.annotation is int or int in typing.get_args(info.annotation)
+    )
 
 
 def fact_field(
@@ -56,6 +106,12 @@ def _declared(change: str, label: str) -> str:
     return change
 
 
+MAX_CATALOGUE_ITEMS = 100
+"""Most items a catalogue list of a case may hold: more than any catalogue has (the largest,
+debtor signals, has 26). Pydantic checks a list's length before its items, so a list of a
+hundred thousand unknown items is one problem found at once, not a hundred thousand."""
+
+
 def catalogue_field(en: str, zh: str, *, label: str, change: str, catalogue: str) -> Any:
     """A list of items from a knowledge-base catalogue (``knowledge_base/catalogues/NAME.yaml``).
 
@@ -68,7 +124,12 @@ def catalogue_field(en: str, zh: str, *, label: str, change: str, catalogue: str
         "catalogue": catalogue,
         "change": _declared(change, label),
     }
-    return Field(default_factory=list, description=en, json_schema_extra=extra)
+    return Field(
+        default_factory=list,
+        description=en,
+        json_schema_extra=extra,
+        max_length=MAX_CATALOGUE_ITEMS,
+    )
 
 
 def case_problem(

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from engine import Engine, compile_rulebase
+from engine.audit.keys import KEY_ENV
 from engine.audit.store import AuditStore
 from knowledge_base import ROOT as KB_ROOT
 from knowledge_base import load_knowledge
@@ -43,6 +44,16 @@ def postgres_server() -> Iterator[PostgresServer]:
         pytest.skip(f"PostgreSQL unavailable: {exc}")
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def audit_key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own keyring (created with its first record), named by the environment, so
+    in-process stores, spawned workers and the CLI (``test_cli.run``) sign with the same key
+    on either backend, and never with one in ./data."""
+    path = tmp_path / "secrets" / "audit.key"
+    monkeypatch.setenv(KEY_ENV, str(path))
+    return path
 
 
 @pytest.fixture(params=BACKENDS)

@@ -13,9 +13,11 @@ import pytest
 import sqlalchemy as sa
 
 from engine import Engine, consult
+from engine.audit.keys import KEY_ENV
 from engine.audit.models import records
 from engine.audit.store import AuditStore
 from engine.cli import main
+from engine.users import User, write_users
 from tests.conftest import REPO, customer, run_cli
 
 EXAMPLE = REPO / "examples" / "grading-key-account.yaml"
@@ -23,6 +25,7 @@ EXAMPLE = REPO / "examples" / "grading-key-account.yaml"
 
 def run(url: str, cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SALES_EXPERT_")}
+    environ[KEY_ENV] = os.environ[KEY_ENV]  # the test's keyring (conftest.audit_key_file)
     environ.update(
         SALES_EXPERT_DATABASE_URL=url,
         SALES_EXPERT_DATA_DIR=str(cwd / "data"),
@@ -32,13 +35,21 @@ def run(url: str, cwd: Path, *args: str, **env: str) -> subprocess.CompletedProc
     return run_cli(*args, cwd=cwd, env=environ)
 
 
+def signed(tmp_path: Path, username: str, role: str) -> dict[str, str]:
+    """The environment that proves ``--actor username`` (``engine.cli_authority``): a users
+    file holding that user with ``role``, and their password."""
+    path = tmp_path / "users.yaml"
+    write_users(path, [(User(username, username, role), f"{username}-pw")], rounds=4)
+    return {"SALES_EXPERT_USERS": str(path), "SALES_EXPERT_PASSWORD": f"{username}-pw"}
+
+
 def test_consult_records_and_the_auditor_commands_read_it(audit_url: str, tmp_path: Path) -> None:
     done = run(audit_url, tmp_path, "consult", str(EXAMPLE))
     assert done.returncode == 0, done.stderr
     assert done.stdout.rstrip().endswith("Recorded as audit record 1.")
-    done = run(
-        audit_url, tmp_path, "consult", str(EXAMPLE), "--json", "--actor", "bo", "--role", "manager"
-    )
+    bo = signed(tmp_path, "bo", "manager")
+    args = ("consult", str(EXAMPLE), "--json", "--actor", "bo", "--role", "manager")
+    done = run(audit_url, tmp_path, *args, **bo)
     assert json.loads(done.stdout)["audit_id"] == 2
 
     listed = json.loads(run(audit_url, tmp_path, "audit", "list", "--json", "--actor", "bo").stdout)
@@ -94,8 +105,12 @@ def test_a_managers_decision_needs_a_reason_to_override(
     with AuditStore(url) as store:
         big = {"customer": customer(annual_purchases=1_800_000)}
         consult(big, engine=credit_engine, store=store, actor="rita", role="rep")
+    mona = signed(tmp_path, "mona", "manager")
     refused = run(
-        url, tmp_path, "audit", "decide", "1", "--decision", "approve", "--limit", "150000"
+        url,
+        tmp_path,
+        *("audit", "decide", "1", "--decision", "approve", "--limit", "150000", "--actor", "mona"),
+        **mona,
     )
     assert refused.returncode == 2 and refused.stdout == ""
     assert "reason: required" in refused.stderr and "limit 180,000 → 150,000" in refused.stderr
@@ -114,6 +129,7 @@ def test_a_managers_decision_needs_a_reason_to_override(
         "--actor",
         "mona",
         "--json",
+        **mona,
     )
     assert done.returncode == 0, done.stderr
     decided = json.loads(done.stdout)
@@ -131,7 +147,8 @@ def test_a_managers_decision_needs_a_reason_to_override(
     assert stats["overrides_by_manager"] == [
         {"manager": "mona", "decisions": 1, "overrides": 1, "override_rate": 1.0}
     ]
-    not_credit = run(url, tmp_path, "audit", "decide", "2", "--decision", "approve")
+    decide_2 = ("audit", "decide", "2", "--decision", "approve", "--actor", "mona")
+    not_credit = run(url, tmp_path, *decide_2, **mona)
     assert not_credit.returncode == 2 and "is a decision" in not_credit.stderr
 
 
@@ -139,7 +156,8 @@ def test_export_csv_neutralises_formula_injection(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'audit.db'}"
     evil = tmp_path / "evil.yaml"
     evil.write_text(json.dumps({"customer": customer(id='=HYPERLINK("http://x")')}))
-    assert run(url, tmp_path, "consult", str(evil), "--actor", "@admin").returncode == 0
+    admin = signed(tmp_path, "@admin", "rep")
+    assert run(url, tmp_path, "consult", str(evil), "--actor", "@admin", **admin).returncode == 0
     done = run(url, tmp_path, "audit", "export")
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     assert rows[0]["customer_id"] == '\'=HYPERLINK("http://x")' and rows[0]["actor"] == "'@admin"
@@ -173,7 +191,7 @@ def test_the_default_database_is_a_sqlite_file_in_the_data_directory(tmp_path: P
         (("audit", "list", "--rule", "R12"), "is not a rule id"),
         (("audit", "list", "--from", "last week"), "is not a date"),
         (("audit", "verify", "--expect", "7"), "is not ID:HASH"),
-        (("audit", "decide", "1", "--decision", "approve", "--role", "rep"), "only a manager"),
+        (("audit", "decide", "1", "--decision", "approve"), "only a manager"),  # a rep by default
     ],
 )
 def test_bad_requests_exit_2_with_the_reason(

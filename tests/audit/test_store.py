@@ -23,6 +23,7 @@ from engine.audit.replay import replay
 from engine.audit.store import AuditStore
 from engine.intake import parse_case
 from knowledge_base.schema import MODULES
+from tests.audit.tampering import rehash, rows
 from tests.conftest import customer
 
 BIG = 1_800_000  # annual purchases: the test credit module approves, limit 180,000, 30 days
@@ -276,10 +277,13 @@ def test_threads_writing_at_once_keep_one_linear_chain(store: AuditStore) -> Non
 
 
 def _downgrade_to_schema_1(store: AuditStore) -> None:
-    """Turn a database into what schema 1 created (no batch_ref), as an old install left it."""
+    """Turn a database into what schema 1 created, as an old install left it: its records of
+    format 1, hash only (no key), and no batch_ref, key_id or hmac column."""
+    rehash(store, lambda row: {**row, "format": 1, "key_id": None, "hmac": None})
     with store.engine.begin() as conn:
         conn.execute(sa.text("DROP INDEX ix_audit_records_batch_ref"))
-        conn.execute(sa.text("ALTER TABLE audit_records DROP COLUMN batch_ref"))
+        for column in ("batch_ref", "key_id", "hmac"):
+            conn.execute(sa.text(f"ALTER TABLE audit_records DROP COLUMN {column}"))
         conn.execute(sa.text("DELETE FROM audit_schema"))
         conn.execute(models.schema_versions.insert().values(version=1, applied_at="old"))
 
@@ -291,16 +295,22 @@ def test_reopening_keeps_the_records_and_an_upgrade_keeps_them_too(
         record(first)
         record(first)
         _downgrade_to_schema_1(first)
-    with AuditStore(audit_url) as upgraded:  # schema 1 → 2 adds batch_ref, loses nothing
-        assert upgraded.count() == 2 and upgraded.verify().ok
+    with AuditStore(audit_url) as upgraded:  # schema 1 → 3: batch_ref, key_id, hmac; no loss
+        report = upgraded.verify()
+        assert upgraded.count() == 2 and report.ok
+        assert (report.protection.hash_only, report.protection.hmac) == (2, 0)
         with upgraded.engine.connect() as conn:
-            assert models.schema_version(conn) == 2
+            assert models.schema_version(conn) == 3
             columns = {c["name"] for c in sa.inspect(conn).get_columns("audit_records")}
-            assert "batch_ref" in columns
-        record(upgraded)
-        assert upgraded.count() == 3 and upgraded.verify().ok
+            assert {"batch_ref", "key_id", "hmac"} <= columns
+        record(upgraded)  # the first signed record, format 2, after the old ones
+        report = upgraded.verify()
+        assert upgraded.count() == 3 and report.ok
+        assert (report.protection.hash_only, report.protection.hmac) == (2, 1)
+        assert upgraded.get(3).hash == rows(upgraded)[2]["hash"]
+        assert [r["format"] for r in rows(upgraded)] == [1, 1, 2]
     monkeypatch.setattr(models, "SCHEMA_VERSION", 1)
-    with pytest.raises(AuditUnavailable, match="schema version 2, newer than this program's 1"):
+    with pytest.raises(AuditUnavailable, match="schema version 3, newer than this program's 1"):
         AuditStore(audit_url)
 
 

@@ -3,12 +3,15 @@ with database access would, and ``verify`` must name the first bad record."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 
 from engine import consult, default_engine
 from engine.audit.chain import record_hash
 from engine.audit.models import records, rulebases
 from engine.audit.store import AuditStore
+from tests.audit.tampering import without_keyring
 from tests.conftest import customer
 
 
@@ -61,7 +64,7 @@ def test_an_edited_payload_is_found(store: AuditStore) -> None:
 
 
 def test_an_edited_row_with_its_hash_recomputed_is_found_by_the_next_link(
-    store: AuditStore,
+    store: AuditStore, tmp_path: Path
 ) -> None:
     seed(store)
     forged = {**row(store, 3), "actor": "mallory"}
@@ -71,9 +74,12 @@ def test_an_edited_row_with_its_hash_recomputed_is_found_by_the_next_link(
         .where(records.c.id == 3)
         .values(actor="mallory", hash=record_hash(forged)),
     )
-    problem = store.verify().problem
+    with without_keyring(store, tmp_path) as hashes_only:  # the chain alone shows the link
+        problem = hashes_only.verify().problem
     assert problem is not None and (problem.kind, problem.record_id) == ("altered", 3)
     assert "hash recomputed" in problem.detail
+    problem = store.verify().problem  # with the key, the record's own HMAC shows it first
+    assert problem is not None and (problem.kind, problem.record_id) == ("hmac_mismatch", 3)
 
 
 def test_a_deleted_row_is_found(store: AuditStore) -> None:

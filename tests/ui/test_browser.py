@@ -364,3 +364,42 @@ def test_knowledge_base_rule_network_renders_offline(session: Any) -> None:
     expect(graph.locator("svg g.node").first).to_be_visible()
     assert graph.locator("svg g.node").count() > 50
     auditor.shot("7-auditor-rule-network-zh", 1400)
+
+
+def test_typed_markup_reaches_the_auditor_as_text(session: Any) -> None:
+    """Issue 19: a customer id written as a Markdown image made the auditor's browser fetch
+    it. Typed text (customer id and name, the override's reason) is shown as text: no image,
+    no request to its address (``Session.close`` also fails on any request that leaves the
+    app), and the reader sees exactly what was typed."""
+    from playwright.sync_api import expect
+
+    host = "http://127.0.0.1:9"
+    customer_id = f"![x]({host}/x.png)"
+    name = f'<img src="{host}/y.png"> :red[alarm] $x^2$'
+    reason = f"ok ![r]({host}/r.png) <script>alert(1)</script>"
+    manager = session()
+    manager.login("mia", "manager-demo")
+    page = manager.page
+    manager.choose("Example case", "credit-refer")
+    manager.click("Load example")
+    page.get_by_role("textbox", name=re.compile("^Customer id")).fill(customer_id)
+    page.get_by_role("textbox", name=re.compile("^Customer name")).fill(name)
+    manager.click("Get the credit decision")
+    expect(page.get_by_test_id("stMetricValue").first).to_have_text("Refer to a credit manager")
+    manager.choose("Final decision", "Approve")
+    page.get_by_role("textbox", name="Reason").fill(reason)
+    manager.click("Record the final decision")
+    expect(page.get_by_text(re.compile(r"^Override recorded as audit record #\d+"))).to_be_visible()
+
+    auditor = session()
+    auditor.login("ada", "auditor-demo")  # the newest record opens: the override
+    page = auditor.page
+    values = page.get_by_test_id("stMetricValue")
+    expect(values.filter(has_text="127.0.0.1")).to_have_count(1)
+    shown = [v.replace("\u2060", "") for v in values.all_inner_texts()]
+    assert customer_id in shown
+    body = page.get_by_test_id("stMain").inner_text().replace("\u2060", "")
+    assert reason in body
+    assert page.locator(f'img[src^="{host}"]').count() == 0
+    assert page.locator('[data-testid="stMain"] a[href^="http://127.0.0.1:9"]').count() == 0
+    auditor.shot("8-auditor-sees-typed-markup-as-text", 1400)

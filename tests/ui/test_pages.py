@@ -29,6 +29,7 @@ from tests.ui.conftest import (
     texts,
     view,
 )
+from ui.inert import plain
 from ui.navigation import PAGES, PageSpec, allowed
 
 KB = load_knowledge()
@@ -387,14 +388,14 @@ def test_audit_search_detail_replay_verify_stats_export(seeded: int) -> None:
     submit(at, "audit_filters")
     assert len(at.dataframe[0].value) == 1
     markdown = "\n".join(texts(at, "markdown"))
-    assert "long-standing customer" in markdown and "refer → approve" in markdown
+    assert plain("long-standing customer") in markdown and "refer → approve" in markdown
     # the consultation it decides on, as a readable trace
     at.selectbox(key="audit_kind").set_value(None)
     at.selectbox(key="audit_decision").set_value("refer")
     submit(at, "audit_filters")
     assert at.selectbox(key="audit_open").value == seeded
     markdown = "\n".join(texts(at, "markdown"))
-    assert "CR-104 Refer: high risk" in markdown
+    assert plain("CR-104 Refer: high risk") in markdown  # from the store: shown as text
     assert "rb-" in markdown
     assert dot(at) and '"rule:CR-104"' in dot(at)[0]
     at.button(key="audit_replay").click().run()
@@ -403,7 +404,8 @@ def test_audit_search_detail_replay_verify_stats_export(seeded: int) -> None:
     assert any("nothing would change" in s for s in texts(at, "success"))
     # chain
     at.button(key="audit_verify").click().run()
-    assert any(s.startswith(f"Chain intact: {SEEDED} record(s)") for s in texts(at, "success"))
+    intact = plain(f"Chain intact: {SEEDED} record(s)")
+    assert any(s.startswith(intact) for s in texts(at, "success"))
     # statistics: charts
     assert len(at.get("vega_lite_chart")) >= 2
     # export of the filtered records

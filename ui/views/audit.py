@@ -1,6 +1,9 @@
 """Audit trail (auditor): search and filter the records, open one as a readable trace with its
 rule-base version and final decisions, replay it, verify the chain, statistics with charts,
-and export (CSV cells a spreadsheet would run as formulas are neutralised by the store)."""
+and export (CSV cells a spreadsheet would run as formulas are neutralised by the store).
+
+One record is shown by ``ui.audit_record``; what the store holds is shown as text, never as
+Markdown (``ui.inert``)."""
 
 from __future__ import annotations
 
@@ -11,29 +14,25 @@ from typing import Any
 import altair as alt
 import pandas as pd
 import streamlit as st
-from pydantic import TypeAdapter
 
 from engine.audit.config import load_settings
 from engine.audit.errors import AuditError, AuditRequestError
 from engine.audit.recording import shared_store
 from engine.audit.records import KINDS, AuditRecord, RecordFilter
-from engine.audit.replay import replay
 from engine.audit.reports import FORMATS
-from engine.audit.snapshots import load_snapshot
 from engine.audit.store import AuditStore
-from engine.audit.text import render_replay, render_verify
-from engine.explain import step_sentence
-from engine.labels import number, topic_value_label
-from engine.trace import TraceStep
+from engine.audit.text import render_verify
+from engine.labels import topic_value_label
 from knowledge_base.schema import MODULES
-from ui import auth, explain, memo
+from ui import auth
+from ui.audit_record import detail
 from ui.i18n import kb, labeller, lang, t
+from ui.inert import plain
 
 PAGE = "audit"
 FILTER = f"{PAGE}_filter"
 FILTER_ERRORS = f"{PAGE}_filter_errors"
 LIMIT = 500
-_STEP = TypeAdapter(TraceStep)
 
 
 def store() -> AuditStore:
@@ -112,7 +111,7 @@ def filters() -> None:
         with cells[2]:
             st.text_input(t("audit.rule"), placeholder="CR-012", key=f"{PAGE}_rule")
             if "rule" in problems:
-                st.error(problems["rule"], icon="⚠️")
+                st.error(plain(problems["rule"]), icon="⚠️")
         cells[3].selectbox(
             t("audit.kind"),
             [None, *KINDS],
@@ -124,7 +123,7 @@ def filters() -> None:
         )
         for field, problem in problems.items():
             if field != "rule":
-                st.error(f"{field}: {problem}")
+                st.error(plain(f"{field}: {problem}"))
         st.form_submit_button(t("audit.search"), on_click=_apply_filter, type="primary")
 
 
@@ -171,117 +170,9 @@ def records_tab(audit: AuditStore) -> None:
         detail(audit, int(chosen))
 
 
-def _shown(value: Any) -> str:
-    if value is None:
-        return "—"
-    return number(value) if isinstance(value, int | float) else str(value)
-
-
 def _decision(value: Any) -> str:
+    """A decision's label for a chart (Vega draws text as text)."""
     return "—" if value is None else topic_value_label("credit_decision", value, kb(), lang())
-
-
-def _decision_lines(payload: dict[str, Any]) -> str:
-    """A final decision against the recommendation, and the override's reason."""
-    recommended = payload.get("recommended", {})
-    rows = (
-        ("decision", _decision(payload.get("decision")), _decision(recommended.get("decision"))),
-        ("limit", _shown(payload.get("limit")), _shown(recommended.get("limit"))),
-        ("term", _shown(payload.get("term_days")), _shown(recommended.get("term_days"))),
-    )
-    shown = t("audit.final.recommended")
-    lines = [f"- {t(f'audit.final.{key}')}: **{now}** ({shown}: {was})" for key, now, was in rows]
-    if payload.get("override"):
-        differences = "; ".join(payload.get("differences", []))
-        lines.append(f"- **{t('audit.final.override')}**: {differences}")
-        lines.append(f"- {t('audit.final.reason')}: {payload.get('reason')}")
-    return "\n".join(lines)
-
-
-def _header(record: AuditRecord) -> None:
-    cells = st.columns(4)
-    cells[0].metric(t("audit.col.kind"), kb().text(f"audit.kind.{record.kind}", lang()))
-    cells[1].metric(t("audit.col.actor"), f"{record.actor} ({record.role})")
-    cells[2].metric(t("audit.col.customer"), record.customer_id or "—")
-    cells[3].metric(t("audit.col.channel"), record.channel)
-    facts = (
-        (t("audit.col.time"), record.created_at),
-        (t("audit.col.version"), record.ruleset_version),
-        (t("audit.product"), record.product_version),
-    )
-    st.markdown(" · ".join(f"{name}: `{value}`" for name, value in facts))
-    st.caption(f"{t('audit.hash')}: `{record.hash}` ← `{record.prev_hash}`")
-
-
-def detail(audit: AuditStore, record_id: int) -> None:
-    record = audit.get(record_id)
-    st.subheader(t("audit.detail", id=record.id))
-    _header(record)
-    if record.kind == "decision":
-        st.markdown(t("audit.on_consultation", id=record.ref_id))
-        st.markdown(_decision_lines(record.payload or {}))
-        return
-    memo.download_button(record.id, f"{PAGE}_memo", credit=record.decision is not None)
-    version = record.ruleset_version
-    rulebase, recorded_kb, schema_changed = load_snapshot(version, audit.snapshot(version))
-    result = (record.payload or {})["result"]
-    chosen = lang()
-    st.markdown(f"#### {t('audit.conclusions')}")
-    rows = []
-    for c in result["conclusions"]:
-        if c.get("intermediate"):
-            continue
-        topic = recorded_kb.topics.get(c["topic"])
-        rows.append(
-            {
-                t("audit.col.topic"): topic.label.get(chosen) if topic else c["topic"],
-                t("audit.col.value"): topic_value_label(
-                    c["topic"], c["value"], recorded_kb, chosen
-                ),
-                t("audit.col.rules"): ", ".join(c["rules"]),
-            }
-        )
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
-    decisions = audit.decisions_for(record.id)
-    st.markdown(f"#### {t('audit.decisions')}")
-    if not decisions:
-        st.caption(t("audit.no_decisions"))
-    for d in decisions:
-        badge = f" · **{t('audit.final.override')}**" if d.override else ""
-        st.markdown(f"**#{d.id}** {d.created_at[:19].replace('T', ' ')} · {d.actor}{badge}")
-        st.markdown(_decision_lines(d.payload or {}))
-    steps = [_STEP.validate_python(raw) for raw in result["trace"]]
-    rules = rulebase.by_id()
-    st.markdown(f"#### {t('audit.trace', count=len(steps))}")
-    if schema_changed:
-        st.warning(kb().text("audit.show.schema_changed", chosen))
-    st.markdown(
-        "\n".join(f"{s.seq}. {step_sentence(rules[s.rule], s, recorded_kb, chosen)}" for s in steps)
-    )
-    with st.expander(t("audit.graph")):
-        explain.chain_graph(steps, rules, recorded_kb)
-    replay_controls(audit, record.id)
-
-
-def replay_controls(audit: AuditStore, record_id: int) -> None:
-    st.markdown(f"#### {t('audit.replay')}")
-    left, right = st.columns(2)
-    recorded = left.button(t("audit.replay_recorded"), key=f"{PAGE}_replay")
-    current = right.button(t("audit.replay_current"), key=f"{PAGE}_replay_current")
-    if not (recorded or current):
-        return
-    try:
-        report = replay(audit, record_id, current=current)
-    except AuditError as exc:
-        st.error(str(exc))
-        return
-    text = render_replay(report, kb(), lang())
-    if report.identical:
-        st.success(text)
-    elif current:
-        st.warning(text)
-    else:
-        st.error(text)
 
 
 def integrity_tab(audit: AuditStore) -> None:
@@ -292,7 +183,7 @@ def integrity_tab(audit: AuditStore) -> None:
     found = st.session_state.get(f"{PAGE}_verified")
     if found:
         ok, text = found
-        (st.success if ok else st.error)(text.replace("\n", "\n\n"))
+        (st.success if ok else st.error)(plain(text))
 
 
 def _bars(data: dict[str, Any], x: str, y: str, title: str) -> alt.Chart:
@@ -377,7 +268,7 @@ def render() -> None:
     try:
         audit = store()
     except AuditError as exc:
-        st.error(t("audit.unavailable", problem=str(exc)))
+        st.error(t("audit.unavailable", problem=plain(exc)))
         return
     records, integrity, stats, export = st.tabs(
         [

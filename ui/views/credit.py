@@ -19,6 +19,7 @@ from engine.result import Result
 from knowledge_base.facts import Credit, Customer
 from ui import auth, consult, examples, explain, memo
 from ui.i18n import colon, kb, labeller, lang, t
+from ui.inert import plain
 
 PAGE = "credit"
 SECTIONS: dict[str, type[BaseModel]] = {"customer": Customer, "credit": Credit}
@@ -67,12 +68,14 @@ def _record_decision(audit_id: int) -> None:
     except AuditRequestError as exc:
         field, _, problem = str(exc).partition(": ")
         where = DECISION_FIELDS.get(field, "form")
+        differences = problem.partition("(")[2].rstrip(")")
+        shown = plain(problem)
         if where == "reason":
-            problem = t("decide.reason_required", differences=problem.partition("(")[2].rstrip(")"))
-        state[f"{DECIDE}_errors"] = {where: problem}
+            shown = t("decide.reason_required", differences=plain(differences))
+        state[f"{DECIDE}_errors"] = {where: shown}
         return
     except AuditError as exc:
-        state[f"{DECIDE}_errors"] = {"form": str(exc)}
+        state[f"{DECIDE}_errors"] = {"form": plain(exc)}
         return
     state.pop(f"{DECIDE}_errors", None)
     state[f"{DECIDE}_done"] = {
@@ -135,7 +138,7 @@ def decision_form(result: Result, audit_id: int | None) -> None:
                 t(
                     "decide.recorded_override",
                     id=done["id"],
-                    differences="; ".join(done["differences"]),
+                    differences="; ".join(plain(d) for d in done["differences"]),
                 )
             )
         else:
