@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
 from engine.batch import OUTPUT_COLUMNS, BatchOptions, input_columns, run_batch
 from engine.batch.mapping import HEAD_COLUMNS, LIST_SEPARATOR
+from engine.cli_authority import recording_identity
+from engine.csv_safe import csv_text
 from engine.errors import FieldProblem, InputError
 from knowledge_base import load_knowledge
 from knowledge_base.facts import SECTIONS
@@ -39,7 +40,7 @@ def add_batch_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
     p.add_argument("--lang", choices=("en", "zh"), default="en")
     p.add_argument("--actor", help="who runs the batch, for the audit trail")
-    p.add_argument("--role", default="manager", help="the actor's role (default: manager)")
+    p.add_argument("--role", help="the actor's role (with --actor: proved like `consult --actor`)")
     p.add_argument("--no-record", action="store_true", help="do not record in the audit trail")
     p.add_argument(
         "--what-if",
@@ -66,11 +67,15 @@ def add_batch_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.set_defaults(func=cmd_batch)
 
 
-def _template() -> None:
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+def template_text() -> str:
+    """Every input column and one example row, as CSV (cells neutralised like every CSV the
+    product writes: ``engine.csv_safe``)."""
     columns = input_columns()
-    writer.writerow(columns)
-    writer.writerow([TEMPLATE_EXAMPLE.get(c, "") for c in columns])
+    return csv_text([columns, [TEMPLATE_EXAMPLE.get(c, "") for c in columns]])
+
+
+def _template() -> None:
+    sys.stdout.write(template_text())
 
 
 def _columns(lang: str) -> None:
@@ -102,15 +107,17 @@ def cmd_batch(args: argparse.Namespace) -> int:
     source = Path(args.input)
     if not source.is_file():
         raise InputError([FieldProblem("input", str(source), "no such file")])
+    record = False if args.no_record else None
+    actor, role = recording_identity(args.actor, args.role, record=record, lang=args.lang)
     options = BatchOptions(
         input=source,
         out=Path(args.out),
         errors=Path(args.errors) if args.errors else None,
         lang=args.lang,
         restart=args.restart,
-        actor=args.actor,
-        role=args.role,
-        record=False if args.no_record else None,
+        actor=actor,
+        role=role,
+        record=record,
         chunk_rows=max(1, args.chunk_rows),
         what_if=args.what_if,
         **({"workers": args.workers} if args.workers else {}),

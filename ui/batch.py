@@ -1,10 +1,13 @@
 """Running an uploaded customer file through the batch engine (``engine.batch``) for the
 portfolio page: in this process (one worker), with a progress callback, in a temporary folder
-that is gone afterwards; the results and errors files are kept as bytes for the page."""
+that is gone afterwards; the results and errors files are kept as bytes for the page.
+
+Those bytes are what the page offers for download: the batch writes them with every cell
+neutralised against formula injection (``engine.csv_safe``), so a customer id like
+``=HYPERLINK(…)`` in an uploaded book stays text in the manager's spreadsheet."""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import io
 import tempfile
@@ -13,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.batch import BatchOptions, input_columns, run_batch
+from engine.batch import BatchOptions, run_batch
 from engine.batch.table import count_rows
-from engine.cli_batch import TEMPLATE_EXAMPLE
+from engine.cli_batch import template_text
 from engine.users import User
 
 PROGRESS_STEPS = 50
@@ -35,12 +38,7 @@ class BatchRun:
 
 def template_csv() -> bytes:
     """Every input column and one example row (as ``sales-expert batch --template``)."""
-    columns = input_columns()
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerow([TEMPLATE_EXAMPLE.get(c, "") for c in columns])
-    return out.getvalue().encode("utf-8")
+    return template_text().encode("utf-8")
 
 
 def recording_options(user: User) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """``audit stats`` and ``audit export``: figures over records, and records as CSV or JSON.
 
-CSV cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``,
-tab or carriage return) are written with a leading apostrophe, the OWASP mitigation for CSV
-injection: a customer named ``=HYPERLINK(…)`` stays text.
+CSV cells that a spreadsheet would read as a formula are written with a leading apostrophe
+(``engine.csv_safe``, shared by every CSV the product writes): a customer named
+``=HYPERLINK(…)`` stays text, a plain number such as ``-5`` stays a number.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from engine.audit.errors import AuditRequestError
 from engine.audit.models import records
 from engine.audit.records import AuditRecord, RecordFilter, split_ids
+from engine.csv_safe import safe_cell
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("csv", "json")
 CSV_COLUMNS = (
     "id",
@@ -95,12 +95,6 @@ def stats(conn: sa.Connection, where: RecordFilter) -> dict[str, Any]:
         "final_decisions": _by_decision(conn, clauses, "decision"),
         "overrides_by_manager": _overrides(conn, clauses),
     }
-
-
-def safe_cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not evaluate."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _csv_row(record: AuditRecord) -> list[str]:

@@ -6,6 +6,13 @@ output and errors journals are flushed and a checkpoint records how far they are
 that is killed and started again with the same command cuts the journals back to the
 checkpoint and continues after the last recorded row, so the final output equals an
 uninterrupted run's. Bad rows never stop the run: each problem goes to the errors file.
+
+A run is identified by its key: a hash of the whole input file (``table.fingerprint``), the
+language, the rule-base version and the options that change results. An edited book has another
+key, so it never resumes on the old book's rows nor reports "already complete" (and its rows
+are recorded in the audit trail, whose batch references are the key and the row number). Before
+anything is opened, the output files are checked to be other files than the input and than each
+other (``paths``).
 """
 
 from __future__ import annotations
@@ -18,12 +25,13 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from engine.audit.config import load_settings
 from engine.audit.recording import shared_store
+from engine.batch.checkpoint import Checkpoint, load_checkpoint
 from engine.batch.mapping import (
     ERROR_HEADER,
     OUTPUT_COLUMNS,
@@ -31,6 +39,7 @@ from engine.batch.mapping import (
     result_cells,
     row_to_case,
 )
+from engine.batch.paths import check_files
 from engine.batch.progress import Progress
 from engine.batch.table import (
     Journal,
@@ -41,13 +50,15 @@ from engine.batch.table import (
     journal_to_parquet,
     read_rows,
 )
-from engine.errors import InputError, SalesExpertError
+from engine.errors import InputError, SalesExpertError, excerpt
 from engine.intake import parse_case
 from engine.result import Result
 from engine.shared import default_engine
 from knowledge_base.facts import Case
 
 T = TypeVar("T")
+ERROR_VALUE_CHARS = 200
+"""Most characters of a rejected value the errors file quotes."""
 Outcome = tuple[int, str, str, list[Any] | None, list[tuple[str, Any, str]] | None]
 """(row, consultation id, customer id, output cells or None, problems or None)."""
 
@@ -63,7 +74,8 @@ class BatchOptions:
     restart: bool = False
     actor: str | None = None
     """Who runs the batch, for the audit trail (default: the settings' actor)."""
-    role: str = "manager"
+    role: str | None = None
+    """None: the settings' role (a claimed one is proved by the front end first)."""
     record: bool | None = None
     """Record every row's consultation (default: the settings, i.e. on)."""
     what_if: bool = False
@@ -85,24 +97,6 @@ class BatchOptions:
         )
 
 
-@dataclass
-class Checkpoint:
-    """How far the output is valid; written atomically after every committed window."""
-
-    key: str
-    rows_done: int = 0
-    ok: int = 0
-    failed: int = 0
-    out_bytes: int | None = None
-    errors_bytes: int | None = None
-    complete: bool = False
-
-    def save(self, path: Path) -> None:
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(json.dumps(asdict(self)), encoding="utf-8")
-        os.replace(temporary, path)
-
-
 @dataclass(frozen=True)
 class Summary:
     rows_in: int
@@ -113,12 +107,17 @@ class Summary:
     already_complete: bool = False
 
 
+RUN_KEY_HEX = 32
+"""128 bits: a book edited on purpose to take another book's key (and so its checkpoint and
+its rows' audit references) would need about 2**128 tries; 12 hex digits took 2**48."""
+
+
 def run_key(options: BatchOptions) -> str:
-    """Same input file, options and rule base → same key (and same consultation ids)."""
+    """Same input bytes, options and rule base → same key (and same consultation ids)."""
     identity = [fingerprint(options.input), options.lang, default_engine().version]
     if options.what_if:  # other results: another run (a run without it keeps its old key)
         identity.append("what-if")
-    return hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:12]
+    return hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:RUN_KEY_HEX]
 
 
 @dataclass(frozen=True)
@@ -165,7 +164,7 @@ def consult_chunk(job: Job) -> list[Outcome]:
             case = parse_case(row_to_case(row))
             result = engine.consult(case, lang=lang, what_if=what_if)
         except InputError as exc:
-            problems = [(p.field, p.value, p.message) for p in exc.problems]
+            problems = [(p.field, _cell_value(p.value), p.message) for p in exc.problems]
             outcomes.append((number, consultation_id, customer, None, problems))
             continue
         except SalesExpertError as exc:
@@ -190,11 +189,19 @@ def consult_chunk(job: Job) -> list[Outcome]:
     return outcomes
 
 
+def _cell_value(value: object) -> object:
+    """A rejected value as the errors file shows it: a text or list cut to a readable excerpt
+    (a 1 MB cell must not make a 1 MB error line), numbers as they are."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return excerpt(value, ERROR_VALUE_CHARS, quoted=False)
+
+
 def _recording(options: BatchOptions) -> Recording | None:
     settings = load_settings()
     if options.record is False or (options.record is None and not settings.record):
         return None
-    return Recording(options.actor or settings.actor, options.role)
+    return Recording(options.actor or settings.actor, options.role or settings.role)
 
 
 def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -216,11 +223,13 @@ def _start_method() -> str:
 
 
 def _load_checkpoint(options: BatchOptions, key: str) -> Checkpoint:
-    path = options.checkpoint_path
-    if options.restart or not path.exists():
-        return Checkpoint(key)
-    saved = Checkpoint(**json.loads(path.read_text(encoding="utf-8")))
-    return saved if saved.key == key else Checkpoint(key)
+    return load_checkpoint(
+        options.checkpoint_path,
+        key,
+        journals=(options.journal_path, options.errors_path),
+        outputs=(options.out, options.errors_path),
+        restart=options.restart,
+    )
 
 
 EMPTY_CELLS = [""] * len(OUTPUT_COLUMNS)
@@ -249,6 +258,7 @@ def run_batch(
     """Run (or resume) a batch; returns the counts for the summary line. ``on_progress(done,
     total)`` is called after every committed window (the front end's progress bar)."""
     started = time.monotonic()
+    check_files(options)
     key = run_key(options)
     state = _load_checkpoint(options, key)
     if state.complete:
@@ -276,13 +286,21 @@ def run_batch(
     finally:
         out.close()
         errors.close()
+    _finish(options, state)
+    progress.finish()
+    return Summary(state.rows_done, state.ok, state.failed, time.monotonic() - started, resumed_at)
+
+
+def _finish(options: BatchOptions, state: Checkpoint) -> None:
+    """The Parquet output from the journal, then the checkpoint that vouches for the finished
+    files by their sizes (a results file deleted or edited since is not "already complete")."""
     if is_parquet(options.out):
         journal_to_parquet(options.journal_path, options.out, ("row",))
         options.journal_path.unlink()
+    state.out_bytes = options.out.stat().st_size
+    state.errors_bytes = options.errors_path.stat().st_size
     state.complete = True
     state.save(options.checkpoint_path)
-    progress.finish()
-    return Summary(state.rows_done, state.ok, state.failed, time.monotonic() - started, resumed_at)
 
 
 class WorkerPool:

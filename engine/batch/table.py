@@ -5,21 +5,26 @@ not grow with the file. Output is appended as bytes to a CSV journal whose lengt
 in the checkpoint after every flush: a resumed run cuts the journal back to the last
 checkpoint, so rows are never written twice. Parquet output is produced from the completed
 journal at the end.
+
+Every CSV cell is neutralised against formula injection (``engine.csv_safe``); the Parquet
+output restores the values, since Parquet holds typed data that no spreadsheet evaluates.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
+
+from engine.csv_safe import MARKER, csv_text
 
 Row = dict[str, Any]
 
@@ -56,21 +61,15 @@ def read_rows(path: Path, skip: int = 0) -> Iterator[tuple[int, Row]]:
 
 
 def fingerprint(path: Path) -> str:
-    """Identifies the input file's content well enough to refuse resuming on another file."""
-    stat = path.stat()
-    digest = hashlib.sha256(f"{stat.st_size}".encode())
+    """SHA-256 of the whole file, streamed: any edited byte gives another run key, so an edited
+    book never resumes on the rows of the old one, nor reports "already complete". (Hashing
+    only the size and both ends missed an edit in the middle that kept the size.)"""
     with path.open("rb") as handle:
-        digest.update(handle.read(1 << 16))
-        if stat.st_size > 1 << 16:
-            handle.seek(-(1 << 16), os.SEEK_END)
-            digest.update(handle.read())
-    return digest.hexdigest()[:24]
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def csv_bytes(rows: list[list[Any]]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    return csv_text(rows).encode("utf-8")
 
 
 class Journal:
@@ -100,14 +99,28 @@ class Journal:
         self._handle.close()
 
 
+def _restored(batch: Any) -> Any:
+    """A record batch read from the journal with its text cells as they were before
+    neutralising (``engine.csv_safe.restore_cell``, column by column)."""
+    columns = []
+    for column in batch.columns:
+        if pa.types.is_string(column.type):
+            marked = pc.starts_with(column, MARKER)
+            column = pc.if_else(marked, pc.utf8_slice_codeunits(column, 1), column)
+        columns.append(column)
+    return pa.RecordBatch.from_arrays(columns, schema=batch.schema)
+
+
 def journal_to_parquet(journal: Path, out: Path, integer_columns: tuple[str, ...]) -> None:
     """Stream the finished CSV journal into a Parquet file (all text but the row numbers)."""
-    header = journal.open(encoding="utf-8").readline().strip().split(",")
+    with journal.open(encoding="utf-8") as handle:
+        header = handle.readline().strip().split(",")
     types = {name: (pa.int64() if name in integer_columns else pa.string()) for name in header}
     reader = pa_csv.open_csv(
         journal,
+        parse_options=pa_csv.ParseOptions(newlines_in_values=True),
         convert_options=pa_csv.ConvertOptions(column_types=types, strings_can_be_null=False),
     )
     with pq.ParquetWriter(out, reader.schema) as writer:
         for batch in reader:
-            writer.write_batch(batch)
+            writer.write_batch(_restored(batch))

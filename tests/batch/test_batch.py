@@ -24,6 +24,7 @@ from engine.audit.store import AuditStore
 from engine.batch import input_columns
 from engine.batch.mapping import OUTPUT_HEADER, case_to_row
 from engine.batch.runner import _start_method
+from engine.users import User, write_users
 from tests.conftest import REPO, run_cli
 
 BAD_ROWS = {6: ("customer.annual_purchases", "lots"), 9: ("customer.nature", "martian")}
@@ -137,7 +138,14 @@ def _wait_for_checkpoint(path: Path, process: subprocess.Popen[bytes]) -> int:
 def test_killed_midway_it_resumes_without_redoing_or_duplicating_rows(tmp_path: Path) -> None:
     book = tmp_path / "big.csv"
     write_book(book, 400, seed=5)
-    env = {"SALES_EXPERT_DATA_DIR": str(tmp_path / "data"), "SALES_EXPERT_RECORD": "on"}
+    users = tmp_path / "users.yaml"  # recording as mia needs mia's password
+    write_users(users, [(User("mia", "Mia", "manager"), "mia-pw")], rounds=4)
+    env = {
+        "SALES_EXPERT_DATA_DIR": str(tmp_path / "data"),
+        "SALES_EXPERT_RECORD": "on",
+        "SALES_EXPERT_USERS": str(users),
+        "SALES_EXPERT_PASSWORD": "mia-pw",
+    }
     reference = tmp_path / "reference.csv"
     assert (
         batch(

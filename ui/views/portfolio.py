@@ -1,6 +1,9 @@
 """Portfolio (manager): a CSV of customers through the batch engine, with a progress bar, the
 results table, charts of grades, risk and decisions, and downloads of the results and of the
-rows that failed validation with their errors (the good rows are processed all the same)."""
+rows that failed validation with their errors (the good rows are processed all the same).
+
+The downloads are the batch's own files, every cell neutralised against formula injection
+(``engine.csv_safe``); the tables on the page show the cells restored, as text."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from engine.batch import input_columns
+from engine.csv_safe import restore_cell
 from engine.labels import topic_value_label
 from engine.users import User
 from ui import auth, batch
@@ -39,7 +43,10 @@ def run(name: str, data: bytes, user: User) -> BatchRun:
 
 
 def _frame(data: bytes) -> pd.DataFrame:
-    return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+    """A downloadable CSV as the table shown: its cells as the engine gave them, without the
+    apostrophe that keeps a formula-like cell inert in a spreadsheet (the page shows text)."""
+    frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+    return frame.map(restore_cell)
 
 
 def _chart(frame: pd.DataFrame, topic: str) -> alt.Chart | None:
