@@ -414,6 +414,6 @@ def test_a_whole_number_field_takes_a_decimal_with_nothing_after_the_point(
         assert parse_case(case).customer.purchase_frequency == 13
     else:
         with pytest.raises(
-            InputError, match="customer.purchase_frequency: must be a valid integer"
+            InputError, match=r"customer\.purchase_frequency: must be a valid integer"
         ):
             parse_case(case)
