@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import difflib
 import functools
+import itertools
 import typing
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -77,11 +79,39 @@ def parse_case(case: Case | dict[str, Any], lang: str = "en") -> Case:
         return case
     if not isinstance(case, dict):
         raise InputError([FieldProblem("(case)", type(case).__name__, "must be a mapping")])
+    _refuse_many_unknown_keys(case, lang)
     try:
         return Case.model_validate(case)
     except ValidationError as exc:
         kept = [_problem(e, lang) for e in exc.errors()[:MAX_PROBLEMS_KEPT]]
         raise InputError(kept, total=exc.error_count()) from exc
+
+
+def _unknown_keys(case: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """(location, value) of every key the case's model does not have, sections included."""
+    for name, section in case.items():
+        model = SECTIONS.get(str(name))
+        if model is None:
+            yield (str(name),), section
+        elif isinstance(section, dict):
+            for key, value in section.items():
+                if key not in model.model_fields:
+                    yield (str(name), str(key)), value
+
+
+def _refuse_many_unknown_keys(case: dict[str, Any], lang: str) -> None:
+    """Tens of thousands of made-up keys are refused here, counted, with the first
+    ``MAX_PROBLEMS_KEPT`` named: validation would make an error object for each (200 MB for
+    60,000) only for all but a few to be dropped."""
+    unknown = _unknown_keys(case)
+    first = list(itertools.islice(unknown, MAX_PROBLEMS_KEPT + 1))
+    if len(first) <= MAX_PROBLEMS_KEPT:
+        return  # few enough: validation reports them with everything else
+    kept = [
+        _problem({"type": "extra_forbidden", "loc": loc, "msg": "", "input": value}, lang)
+        for loc, value in first[:MAX_PROBLEMS_KEPT]
+    ]
+    raise InputError(kept, total=len(first) + sum(1 for _ in unknown))
 
 
 @functools.cache

@@ -19,7 +19,7 @@ from engine.audit.records import AuditRecord
 from engine.audit.replay import replay
 from engine.audit.snapshots import load_snapshot
 from engine.audit.store import AuditStore
-from engine.audit.text import render_replay
+from engine.audit.text import protection, render_replay
 from engine.explain import step_sentence
 from engine.labels import number, topic_value_label
 from engine.trace import TraceStep
@@ -82,6 +82,9 @@ def header(record: AuditRecord) -> None:
     )
     st.markdown(" · ".join(f"{name}: {code(value)}" for name, value in facts))
     st.caption(f"{t('audit.hash')}: {code(record.hash)} ← {code(record.prev_hash)}")
+    st.caption(
+        f"{kb().text('audit.field.signed', lang())}: {plain(protection(record, kb(), lang()))}"
+    )
 
 
 def conclusions(result: dict[str, Any], recorded_kb: Knowledge) -> None:

@@ -70,11 +70,14 @@ class AuditRecord:
     prev_hash: str
     hash: str
     payload: dict[str, Any] | None = None
+    key_id: str | None = None
+    """The key whose HMAC the record carries; None for one recorded before keys (schema 3)."""
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any], payload: dict[str, Any] | None = None) -> AuditRecord:
-        skip = ("modules", "rules", "payload")
+        skip = ("modules", "rules", "payload", "key_id")
         plain = {k: row[k] for k in cls.__dataclass_fields__ if k not in skip}
+        plain["key_id"] = row.get("key_id")  # not in listings made without it
         return cls(
             **plain,
             modules=split_ids(row["modules"]),

@@ -65,7 +65,15 @@ def _header(record: AuditRecord, kb: Knowledge, lang: str) -> list[str]:
     lines.append(field("product", record.product_version))
     lines.append(field("prev_hash", record.prev_hash))
     lines.append(field("hash", record.hash))
+    lines.append(field("signed", protection(record, kb, lang)))
     return lines
+
+
+def protection(record: AuditRecord, kb: Knowledge, lang: str) -> str:
+    """What protects this record: an HMAC under a named key, or its hash alone."""
+    if record.key_id is None:
+        return kb.text("audit.show.signed_hash_only", lang)
+    return kb.text("audit.show.signed_hmac", lang, key_id=record.key_id)
 
 
 def _decision_lines(payload: dict[str, Any], kb: Knowledge, lang: str) -> list[str]:

@@ -3,6 +3,7 @@ reports when a key is missing, removed or used after it was retired (SQLite and 
 
 from __future__ import annotations
 
+import dataclasses
 import stat
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from engine.audit.findings import CHECKED, NO_KEY
 from engine.audit.keys import KeySource, format_keyring, parse_keyring
 from engine.audit.models import records
 from engine.audit.store import AuditStore
+from engine.audit.text import protection
+from knowledge_base import load_knowledge
 from tests.audit.tampering import execute, rows, seed, without_keyring
 from tests.conftest import customer
 
@@ -40,6 +43,19 @@ def test_the_keyring_is_created_private_with_the_first_record_and_signs_it(
     assert report.protection.key_status == CHECKED
     assert (report.protection.hmac, report.protection.hash_only) == (2, 0)
     assert report.protection.by_key == {keyring.active.id: 2}
+
+
+def test_a_shown_record_says_which_key_signed_it(store: AuditStore) -> None:
+    seed(store, 1)
+    keyring = store.keys.load()
+    assert keyring is not None
+    record = store.get(1)
+    assert record.key_id == keyring.active.id
+    kb = load_knowledge()
+    assert protection(record, kb, "en") == f"HMAC, key {keyring.active.id}"
+    assert protection(record, kb, "zh") == f"HMAC，密钥 {keyring.active.id}"
+    unsigned = dataclasses.replace(record, key_id=None)
+    assert protection(unsigned, kb, "en") == "hash only (recorded before keys)"
 
 
 def test_init_creates_once_and_keeps_an_existing_keyring(tmp_path: Path) -> None:
