@@ -11,6 +11,7 @@ under the field it names, as text (``ui.inert.plain``: a problem may quote what 
 
 from __future__ import annotations
 
+import itertools
 import types
 import typing
 from collections.abc import Mapping
@@ -209,6 +210,7 @@ def load_section(page: str, section: str, model: type[BaseModel], data: Mapping[
         st.session_state[key] = value
 
 
+_MORE_THAN_KEPT = MAX_PROBLEMS_KEPT + 1
 _CONTEXT = ("ge", "le", "gt", "lt", "min_length", "max_length")
 
 
@@ -226,7 +228,13 @@ def validate_section(
     section: str, model: type[BaseModel], values: Mapping[str, Any]
 ) -> dict[str, str]:
     """Problems of one section by ``section.field`` (empty if valid), in the current language;
-    the first ``MAX_PROBLEMS_KEPT`` (more than a section has fields) of however many."""
+    the first ``MAX_PROBLEMS_KEPT`` (more than a section has fields) of however many. So many
+    made-up keys are named without validating: pydantic would make an error for every one."""
+    unknown = itertools.islice((k for k in values if k not in model.model_fields), _MORE_THAN_KEPT)
+    named = list(unknown)
+    if len(named) == _MORE_THAN_KEPT:
+        extra = _message({"type": "extra_forbidden", "msg": "Extra inputs are not permitted"})
+        return {f"{section}.{key}": extra for key in named[:MAX_PROBLEMS_KEPT]}
     try:
         model.model_validate(dict(values))
     except ValidationError as exc:
