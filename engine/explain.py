@@ -235,20 +235,27 @@ class Explainer:
     def formula_inputs(self, rule_id: str, inputs: dict[str, Any]) -> list[str]:
         """A formula's inputs as a person reads them, "annual purchases 2,000,000": the field's
         or parameter's name, never its id (the ids stay in ``inputs`` for programs)."""
-        names = self._input_names(rule_id, tuple(inputs))
+        frames = self._input_frames(rule_id, tuple(inputs))
         return [
-            self.kb.text("explain.formula_input", self.lang, label=name, value=number(value))
-            for name, value in zip(names, inputs.values(), strict=True)
+            before + number(value) + after
+            for (before, after), value in zip(frames, inputs.values(), strict=True)
         ]
 
-    def _input_names(self, rule_id: str, keys: tuple[str, ...]) -> tuple[str, ...]:
-        """Per rule and inputs, their names: kept, since a rule always reads the same ones."""
+    def _input_frames(self, rule_id: str, keys: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+        """Per rule and inputs, the text around each value ("annual purchases ", ""): kept,
+        since a rule always reads the same inputs (formulas run in most consultations)."""
         key = ("formula_inputs", rule_id, keys)
-        found: tuple[str, ...] | None = self.cache.get(key)
+        found: tuple[tuple[str, str], ...] | None = self.cache.get(key)
         if found is None:
             facts = {p.name: p.fact for p in self._rules[rule_id].when}
-            found = self.cache.put(key, tuple(self._input_name(k, facts) for k in keys))
+            found = self.cache.put(key, tuple(self._input_frame(k, facts) for k in keys))
         return found
+
+    def _input_frame(self, key: str, facts: dict[str, str]) -> tuple[str, str]:
+        label = self._input_name(key, facts)
+        text = self.kb.text("explain.formula_input", self.lang, label=label, value="\x00")
+        before, _, after = text.partition("\x00")
+        return before, after
 
     def _input_name(self, key: str, facts: dict[str, str]) -> str:
         """A parameter's label, or the label of ``alias.attribute`` of the matched fact."""

@@ -7,6 +7,7 @@ The recorded inputs are what the explanation shows ("limit = min(request 500000,
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -47,6 +48,18 @@ _OPERATIONS: dict[str, Callable[[list[float]], float]] = {
 }
 
 
+_PAIRS: dict[str, Callable[[float, float], float]] = {
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "div": operator.truediv,
+    "min": min,
+    "max": max,
+    "floor_to": lambda value, step: math.floor(value / step) * step,
+}
+"""The two-operand forms of ``_OPERATIONS`` (``round`` with two operands reads a count)."""
+
+
 def _compiled(expr: Expr, kb: Knowledge) -> Evaluator:
     """An expression as nested functions: its shape, operations and parameter values are
     resolved once per rule base; a firing only reads the matched facts."""
@@ -71,10 +84,25 @@ def _compiled(expr: Expr, kb: Knowledge) -> Evaluator:
 
         return attribute
     assert isinstance(expr, Operation)
-    operation, args = _OPERATIONS[expr.op], [_compiled(a, kb) for a in expr.args]
+    args = [_compiled(a, kb) for a in expr.args]
+    pair = _PAIRS.get(expr.op)
+    if pair is not None and len(args) == 2:
+        return _binary(pair, *args)
+    operation = _OPERATIONS[expr.op]
 
     def operate(matched: Matched, inputs: dict[str, float]) -> float:
         return operation([arg(matched, inputs) for arg in args])
+
+    return operate
+
+
+def _binary(pair: Callable[[float, float], float], left: Evaluator, right: Evaluator) -> Evaluator:
+    """Most operations have two operands: evaluated without building a list (formulas run in
+    most firings of a consultation), in the same order, so the inputs are recorded alike."""
+
+    def operate(matched: Matched, inputs: dict[str, float]) -> float:
+        first = left(matched, inputs)
+        return pair(first, right(matched, inputs))
 
     return operate
 
