@@ -15,10 +15,11 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from engine import cli_audit, cli_authority, cli_batch, cli_demo, cli_memo
+from engine import cli_audit, cli_authority, cli_batch, cli_demo, cli_memo, cli_outcomes
 from engine.api import consult, default_engine
 from engine.audit.config import ROLES
 from engine.audit.errors import AuditRequestError
+from engine.cli_backtest import register as register_backtest
 from engine.errors import FIELD_CHARS, InputError, SalesExpertError, excerpt
 from engine.intake import read_case_file
 from engine.lint import lint
@@ -147,6 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_batch.add_batch_command(sub)
     cli_demo.register(sub)
     cli_memo.register(sub)
+    cli_outcomes.register(sub)
+    register_backtest(sub)
     return parser
 
 

@@ -2,7 +2,8 @@
 
     audit list     records, newest first, filtered (--from/--to, --actor, --customer, --module,
                    --decision, --rule, --kind)
-    audit show     one record: the case's conclusions and the trace as readable steps
+    audit show     one record: the case's conclusions, the trace as readable steps, final
+                   decisions and outcomes; an outcome with its consultation
     audit replay   re-run under the recorded rule base (exit 1 if not identical), or --current
     audit verify   walk the hash chain and check the HMACs (exit 1 at the first bad record);
                    --anchor FILE / --expect ID:HASH also detect records cut off the end
@@ -27,7 +28,7 @@ from typing import Any
 
 from engine.audit.config import ROLES, load_settings
 from engine.audit.decisions import DecisionRequest
-from engine.audit.records import KINDS, RecordFilter
+from engine.audit.records import KINDS, AuditRecord, RecordFilter
 from engine.audit.replay import replay
 from engine.audit.reports import FORMATS
 from engine.audit.snapshots import load_snapshot
@@ -37,11 +38,13 @@ from engine.audit.text import (
     render_decided,
     render_decision,
     render_list,
+    render_outcome,
     render_replay,
     render_stats,
 )
 from engine.cli_audit_integrity import register as register_integrity
 from engine.cli_authority import recording_identity
+from engine.outcomes.text import corrected_by
 from knowledge_base import load_knowledge
 from knowledge_base.schema import MODULES
 
@@ -87,16 +90,35 @@ def cmd_show(args: argparse.Namespace) -> int:
         if record.kind == "decision":
             data: dict[str, Any] = {"record": record.to_json()}
             text = render_decision(record, kb, args.lang)
+        elif record.kind == "outcome":
+            return _show_outcome(store, record, args)
         else:
-            decisions = store.decisions_for(record.id)
+            decisions, outcomes = store.decisions_for(record.id), store.outcomes_for(record.id)
             version = record.ruleset_version
             snapshot = load_snapshot(version, store.snapshot(version))
-            data = {"record": record.to_json(), "decisions": [d.to_json() for d in decisions]}
-            text = render_consultation(record, decisions, snapshot, kb, args.lang)
+            data = {
+                "record": record.to_json(),
+                "decisions": [d.to_json() for d in decisions],
+                "outcomes": [o.to_json() for o in outcomes],
+            }
+            text = render_consultation(record, decisions, snapshot, kb, args.lang, outcomes)
     if args.json:
         _print_json(data)
     else:
         print(text)
+    return EXIT_OK
+
+
+def _show_outcome(store: AuditStore, record: AuditRecord, args: argparse.Namespace) -> int:
+    """An outcome record with its consultation, and the later outcome correcting it, if any."""
+    siblings = store.outcomes_for(record.ref_id) if record.ref_id is not None else []
+    later = corrected_by(siblings).get(record.id)
+    if args.json:
+        _print_json(
+            {"record": record.to_json(), "consultation": record.ref_id, "corrected_by": later}
+        )
+    else:
+        print(render_outcome(record, later, load_knowledge(), args.lang))
     return EXIT_OK
 
 

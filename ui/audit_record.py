@@ -1,5 +1,6 @@
 """One audit record on the audit trail page: its header, the final decisions, the conclusions,
-the trace as readable steps with its graph, and the replay buttons.
+its outcomes (and the form to record one: ``ui.audit_outcomes``), the trace as readable steps
+with its graph, and the replay buttons.
 
 Everything here comes from the audit store, so everything written into Markdown goes through
 ``ui.inert.plain`` (or ``code``): customer ids, actors, reasons and what the payload holds are
@@ -25,7 +26,7 @@ from engine.labels import number, topic_value_label
 from engine.trace import TraceStep
 from knowledge_base import Knowledge
 from rules import RuleBase
-from ui import explain, memo
+from ui import audit_outcomes, explain, memo
 from ui.i18n import kb, lang, t
 from ui.inert import code, plain
 
@@ -146,12 +147,16 @@ def detail(audit: AuditStore, record_id: int) -> None:
         st.markdown(t("audit.on_consultation", id=record.ref_id))
         st.markdown(decision_lines(record.payload or {}))
         return
+    if record.kind == "outcome":
+        audit_outcomes.single(record, audit)
+        return
     memo.download_button(record.id, f"{PAGE}_memo", credit=record.decision is not None)
     version = record.ruleset_version
     snapshot = load_snapshot(version, audit.snapshot(version))
     result = (record.payload or {})["result"]
     conclusions(result, snapshot[1])
     final_decisions(audit, record.id)
+    audit_outcomes.section(audit, record)
     trace(snapshot, result)
     replay_controls(audit, record.id)
 

@@ -37,7 +37,7 @@ PAGES: tuple[PageSpec, ...] = (
         "collection", "ui/views/collection.py", ":material/payments:", frozenset({"rep", "manager"})
     ),
     PageSpec("portfolio", "ui/views/portfolio.py", ":material/table_view:", frozenset({"manager"})),
-    PageSpec("audit", "ui/views/audit.py", ":material/policy:", frozenset({"auditor"})),
+    PageSpec("audit", "ui/views/audit.py", ":material/policy:", frozenset({"auditor", "manager"})),
     PageSpec(
         "knowledge",
         "ui/views/knowledge.py",

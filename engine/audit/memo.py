@@ -116,9 +116,8 @@ def credit_consultation(store: AuditStore, record_id: int, kb: Knowledge, lang: 
     except AuditRequestError as exc:
         raise AuditRequestError(kb.text("memo.error.no_record", lang, id=record_id)) from exc
     if record.kind != "consultation":
-        raise AuditRequestError(
-            kb.text("memo.error.decision_record", lang, id=record.id, ref=record.ref_id)
-        )
+        key = "memo.error.decision_record" if record.kind == "decision" else "outcomes.memo_record"
+        raise AuditRequestError(kb.text(key, lang, id=record.id, ref=record.ref_id))
     if recommendation((record.payload or {}).get("result", {})) is None:
         raise AuditRequestError(kb.text("memo.error.not_credit", lang, id=record.id))
     return record

@@ -2,10 +2,10 @@
 
 Tables:
 
-- ``audit_records``: consultations and final decisions (and any later kind of record, see
-  ``records.KINDS``), one chain (see ``chain``), each record signed with an HMAC since schema 3
-  (see ``keys``). Written only by ``AuditStore`` appends; the application has no update or
-  delete path.
+- ``audit_records``: consultations, final decisions and outcomes (and any later kind of
+  record, see ``records.KINDS``), one chain (see ``chain``), each record signed with an HMAC
+  since schema 3 (see ``keys``). Written only by ``AuditStore`` appends; the application has
+  no update or delete path.
 - ``audit_rulebases``: each rule-base version's content, stored once, as the canonical JSON
   that hashes to the version (so it verifies itself).
 - ``audit_schema``: one row per schema version applied. Opening a database runs the upgrade
@@ -65,7 +65,9 @@ records = sa.Table(
     sa.Column("payload", sa.Text, nullable=False),
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False, unique=True),
-    # since schema 2: "run key:row" of a batch row, so a resumed batch never records it twice
+    # since schema 2: "run key:row" of a batch row, so a resumed batch never records it twice;
+    # for an outcome record "outcome:<sha256 of its content>", so an import never records an
+    # outcome twice (engine/outcomes/records.py). Hashed since record format 2.
     sa.Column("batch_ref", sa.String(80), index=True),
     # since schema 3 (NULL in records written before): the id of the key that signed the record
     # and the HMAC of its hash under that key (keys.py); the key itself is never stored here

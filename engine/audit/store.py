@@ -10,14 +10,16 @@ key and inserts; the rule-base snapshot is inserted in the same transaction if i
 new. There is no update or delete: the class has no method that issues one.
 
 Every kind of record (``records.KINDS``) goes through ``_append``: a later kind needs a row
-builder and a method that calls it, and verify, anchors and export handle it unchanged.
+builder and a method that calls it, and verify, anchors and export handle it unchanged. Outcomes
+(``record_outcomes``) are linked, checked and deduplicated by ``engine.outcomes.records``
+inside the same lock.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
@@ -46,6 +48,9 @@ from engine.audit.records import (
 from engine.audit.snapshots import load_snapshot, snapshot_text
 from engine.compiler import CompiledRuleBase
 from engine.core import product_version
+from engine.outcomes.model import Outcome
+from engine.outcomes.records import OUTCOME_KIND, Settled, Who, check_recording_role
+from engine.outcomes.records import plan as outcome_plan
 from engine.result import Result
 from knowledge_base.facts import Case
 
@@ -239,6 +244,24 @@ class AuditStore:
             [stored] = self._append(conn, [row])
         return AuditRecord.from_row(stored, json.loads(stored["payload"]))
 
+    def record_outcomes(
+        self,
+        outcomes: Sequence[Outcome],
+        who: Who,
+        lang: str = "en",
+        sources: Sequence[dict[str, Any] | None] | None = None,
+    ) -> list[Settled]:
+        """Append outcomes in one transaction, each linked to and checked against its
+        consultation, none recorded twice (``engine.outcomes.records``); the fate of each, in
+        order. ``sources``: where each came from (file, row), kept in its payload."""
+        check_recording_role(check_role(who.role))
+        if who.channel not in CHANNELS:
+            raise AuditRequestError(f"channel: {who.channel!r}; allowed: {', '.join(CHANNELS)}")
+        with self._write() as conn:
+            prepared = outcome_plan(conn, outcomes, who, lang, sources)
+            stored = self._append(conn, prepared.rows)
+        return prepared.settled([row["id"] for row in stored])
+
     def _decision_row(self, consultation: AuditRecord, request: DecisionRequest) -> dict[str, Any]:
         """The decision record's columns but who and where, after checking it may be taken."""
         recommended = recommendation((consultation.payload or {})["result"])
@@ -275,9 +298,16 @@ class AuditStore:
 
     def decisions_for(self, consultation_id: int) -> list[AuditRecord]:
         """The final decisions recorded on a consultation, oldest first (the last one stands)."""
+        return self._linked("decision", consultation_id)
+
+    def outcomes_for(self, consultation_id: int) -> list[AuditRecord]:
+        """The outcomes recorded on a consultation, oldest first (corrections included)."""
+        return self._linked(OUTCOME_KIND, consultation_id)
+
+    def _linked(self, kind: str, consultation_id: int) -> list[AuditRecord]:
         query = (
             sa.select(records)
-            .where(records.c.kind == "decision", records.c.ref_id == consultation_id)
+            .where(records.c.kind == kind, records.c.ref_id == consultation_id)
             .order_by(records.c.id)
         )
         with self._read() as conn:

@@ -14,6 +14,7 @@ from engine.audit.replay import ReplayReport
 from engine.audit.text_integrity import render_verify
 from engine.explain import step_sentence
 from engine.labels import number, topic_value_label
+from engine.outcomes.text import outcome_lines, render_outcomes
 from engine.trace import TraceStep
 from knowledge_base import Knowledge
 from rules import RuleBase
@@ -98,8 +99,10 @@ def render_consultation(
     snapshot: tuple[RuleBase, Knowledge, bool],
     kb: Knowledge,
     lang: str,
+    outcomes: list[AuditRecord] | None = None,
 ) -> str:
-    """Header, conclusions, the trace as numbered sentences, then any final decisions."""
+    """Header, conclusions, the trace as numbered sentences, then any final decisions and
+    (when given) the outcomes recorded on it."""
     rulebase, recorded_kb, schema_changed = snapshot
     result = (record.payload or {})["result"]
     lines = [*_header(record, kb, lang), "", kb.text("audit.show.conclusions", lang) + ":"]
@@ -123,7 +126,14 @@ def render_consultation(
     for d in decisions:
         lines.append(f"  #{d.id} {d.created_at} {d.actor}:")
         lines += ["  " + line for line in _decision_lines(d.payload or {}, kb, lang)]
+    if outcomes is not None:
+        lines += ["", *render_outcomes(outcomes, kb, lang)]
     return "\n".join(lines)
+
+
+def render_outcome(record: AuditRecord, later: int | None, kb: Knowledge, lang: str) -> str:
+    """An outcome record: the header (its consultation included), then the outcome."""
+    return "\n".join([*_header(record, kb, lang), "", *outcome_lines(record, later, kb, lang)])
 
 
 def render_decision(record: AuditRecord, kb: Knowledge, lang: str) -> str:
@@ -217,6 +227,7 @@ __all__ = [
     "render_decided",
     "render_decision",
     "render_list",
+    "render_outcome",
     "render_replay",
     "render_stats",
     "render_verify",

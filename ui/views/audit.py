@@ -1,6 +1,7 @@
-"""Audit trail (auditor): search and filter the records, open one as a readable trace with its
-rule-base version and final decisions, replay it, verify the chain, statistics with charts,
-and export (CSV cells a spreadsheet would run as formulas are neutralised by the store).
+"""Audit trail (auditor, manager): search and filter the records, open one as a readable trace
+with its rule-base version, final decisions and outcomes (a manager records outcomes here),
+replay it, verify the chain, statistics with charts, and export (CSV cells a spreadsheet would
+run as formulas are neutralised by the store).
 
 One record is shown by ``ui.audit_record``; what the store holds is shown as text, never as
 Markdown (``ui.inert``)."""
