@@ -1,5 +1,5 @@
 """``sales-expert``: consult a case, list the rules, lint the rule base, audit the trail,
-print a credit memo.
+print a credit memo, record outcomes.
 
 Exit codes: 0 ok, 2 bad input (the message names the field, file or option), 1 internal error,
 141 the reader of the output went away (`... | head`; nothing is printed).

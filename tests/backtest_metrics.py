@@ -1,4 +1,5 @@
-"""Back-test measures of a credit policy on a book with known outcomes (no engine import).
+"""Back-test measures of a credit policy on a book with known outcomes (the AUC is the
+product's own, ``engine.backtest.metrics``).
 
 The bad rate by decision and by risk level says whether the policy's grades mean anything;
 the AUC of the risk score says how well it ranks; the "three-question rule of thumb" is the
@@ -10,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from engine.backtest import metrics
 
 
 @dataclass(frozen=True)
@@ -43,22 +46,12 @@ def rule_of_thumb(credit: Mapping[str, Any]) -> int:
 
 
 def auc(scores: Sequence[float], bads: Sequence[bool]) -> float:
-    """Probability that a bad customer scores above a good one (Mann-Whitney U over the
-    product of the counts; tied scores count half, through average ranks)."""
-    order = sorted(range(len(scores)), key=lambda i: scores[i])
-    rank_sum, start = 0.0, 0
-    while start < len(order):
-        end = start
-        while end + 1 < len(order) and scores[order[end + 1]] == scores[order[start]]:
-            end += 1
-        mean_rank = (start + end) / 2 + 1
-        rank_sum += mean_rank * sum(1 for i in order[start : end + 1] if bads[i])
-        start = end + 1
-    positives = sum(1 for b in bads if b)
-    negatives = len(bads) - positives
-    if not positives or not negatives:
+    """The product's own AUC (``engine.backtest.metrics``, checked there against pair counting);
+    a book without both bad and good customers is a broken test book."""
+    found = metrics.auc(scores, bads)
+    if found is None:
         raise ValueError("AUC needs both bad and good customers")
-    return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
+    return found
 
 
 def groups(keys: Sequence[str], bads: Sequence[bool], order: Sequence[str]) -> list[Group]:
