@@ -96,6 +96,20 @@ def value_formatter(fact: str, field: str, kb: Knowledge, lang: str) -> Callable
     return formatted
 
 
+def recorded_value(value: Any, kb: Knowledge, lang: str) -> str:
+    """A value read back from a record (the audit trail, an outcome): yes/no in the language,
+    numbers grouped, lists joined, nothing as "—"."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return kb.text(f"explain.bool.{str(value).lower()}", lang)
+    if isinstance(value, int | float):
+        return number(value)
+    if isinstance(value, list):
+        return ", ".join(recorded_value(v, kb, lang) for v in value) or "—"
+    return str(value)
+
+
 def topic_value_label(topic_id: str, value: Any, kb: Knowledge, lang: str) -> str:
     return value_label(topic_id, "value", value, kb, lang)
 

@@ -13,7 +13,7 @@ from engine.audit.records import AuditRecord
 from engine.audit.replay import ReplayReport
 from engine.audit.text_integrity import render_verify
 from engine.explain import step_sentence
-from engine.labels import number, topic_value_label
+from engine.labels import recorded_value, topic_value_label
 from engine.outcomes.text import outcome_lines, render_outcomes
 from engine.trace import TraceStep
 from knowledge_base import Knowledge
@@ -22,16 +22,7 @@ from rules import RuleBase
 _STEP = TypeAdapter(TraceStep)
 
 
-def _value(value: Any, kb: Knowledge, lang: str) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return kb.text(f"explain.bool.{str(value).lower()}", lang)
-    if isinstance(value, int | float):
-        return number(value)
-    if isinstance(value, list):
-        return ", ".join(_value(v, kb, lang) for v in value) or "—"
-    return str(value)
+_value = recorded_value
 
 
 def render_list(found: list[AuditRecord], kb: Knowledge, lang: str) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from engine.audit.records import AuditRecord
-from engine.labels import number
+from engine.labels import recorded_value
 from engine.outcomes.model import DETAILS
 from knowledge_base import Knowledge
 
@@ -25,15 +25,7 @@ def facts_of(record: AuditRecord) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-def shown_value(value: object, kb: Knowledge, lang: str) -> str:
-    """A recorded value as read: yes/no, numbers with separators, text as it is."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return kb.text(f"explain.bool.{str(value).lower()}", lang)
-    if isinstance(value, int | float):
-        return number(value)
-    return str(value)
+shown_value = recorded_value
 
 
 def details(facts: dict[str, Any], kb: Knowledge, lang: str) -> list[tuple[str, str]]:
