@@ -17,7 +17,6 @@ from pathlib import Path
 
 from engine import cli_audit, cli_authority, cli_batch, cli_demo, cli_memo, cli_outcomes
 from engine.api import consult, default_engine
-from engine.audit.config import ROLES
 from engine.audit.errors import AuditRequestError
 from engine.cli_backtest import register as register_backtest
 from engine.errors import FIELD_CHARS, InputError, SalesExpertError, excerpt
@@ -127,18 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="after the summary, every conclusion with its chain, why-nots and evidence",
     )
-    p.add_argument(
-        "--actor",
-        help="record as this user of the users file: needs their password "
-        "($SALES_EXPERT_PASSWORD, else asked on the terminal); "
-        "default: $SALES_EXPERT_ACTOR or the OS user, without a password",
-    )
-    p.add_argument(
-        "--role",
-        choices=ROLES,
-        help="must be the user's role in the users file (password as for --actor); "
-        "default: $SALES_EXPERT_ROLE or rep",
-    )
+    cli_authority.add_identity_arguments(p)
     p.add_argument("--no-record", action="store_true", help="do not record in the audit trail")
     add("rules", cmd_rules, "List the rule base.").add_argument(
         "--module", choices=("grading", "credit", "collection", "closing")

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from engine.audit.config import ROLES, load_settings
+from engine.audit.config import load_settings
 from engine.audit.decisions import DecisionRequest
 from engine.audit.records import KINDS, AuditRecord, RecordFilter
 from engine.audit.replay import replay
@@ -43,7 +43,7 @@ from engine.audit.text import (
     render_stats,
 )
 from engine.cli_audit_integrity import register as register_integrity
-from engine.cli_authority import recording_identity
+from engine.cli_authority import add_identity_arguments, recording_identity
 from engine.outcomes.text import corrected_by
 from knowledge_base import load_knowledge
 from knowledge_base.schema import MODULES
@@ -232,18 +232,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--limit", type=float, help="credit limit (default: the recommended one)")
     p.add_argument("--term-days", type=int, help="payment term (default: the recommended one)")
     p.add_argument("--reason", help="required when the decision differs from the recommendation")
-    p.add_argument(
-        "--actor",
-        help="decide as this user of the users file (a manager): needs their password "
-        "($SALES_EXPERT_PASSWORD, else asked on the terminal); "
-        "default: $SALES_EXPERT_ACTOR or the OS user, without a password",
-    )
-    p.add_argument(
-        "--role",
-        choices=ROLES,
-        help="must be the user's role in the users file (password as for --actor); "
-        "default: $SALES_EXPERT_ROLE or rep",
-    )
+    add_identity_arguments(p, "decide as")
 
 
 __all__ = ["register"]

@@ -24,6 +24,7 @@ returns the user its credential proves, ``None`` when no such credential was giv
 
 from __future__ import annotations
 
+import argparse
 import getpass
 import os
 import sys
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from engine.audit.config import AuditSettings, load_settings
+from engine.audit.config import ROLES, AuditSettings, load_settings
 from engine.audit.errors import AuditRequestError
 from engine.signin_guard import GuardUnavailable, SigninGuard, refusal_text, sign_in
 from engine.users import StoredUser, User, UsersFileError, load_users, users_path
@@ -170,12 +171,30 @@ def recording_identity(
     return user.username, user.role
 
 
+def add_identity_arguments(parser: argparse.ArgumentParser, acting: str = "record as") -> None:
+    """``--actor`` and ``--role``, the same for every command that records (consult, decide,
+    outcomes import): the claim this module proves."""
+    parser.add_argument(
+        "--actor",
+        help=f"{acting} this user of the users file: needs their password "
+        "($SALES_EXPERT_PASSWORD, else asked on the terminal); "
+        "default: $SALES_EXPERT_ACTOR or the OS user, without a password",
+    )
+    parser.add_argument(
+        "--role",
+        choices=ROLES,
+        help="must be the user's role in the users file (password as for --actor); "
+        "default: rep (a higher $SALES_EXPERT_ROLE needs the password too)",
+    )
+
+
 __all__ = [
     "PASSWORD_ENV",
     "AuthorityError",
     "Claim",
     "CredentialSource",
     "PasswordSource",
+    "add_identity_arguments",
     "default_sources",
     "recording_identity",
 ]

@@ -20,9 +20,9 @@ import json
 import sys
 from pathlib import Path
 
-from engine.audit.config import ROLES, load_settings
+from engine.audit.config import load_settings
 from engine.audit.store import AuditStore
-from engine.cli_authority import recording_identity
+from engine.cli_authority import add_identity_arguments, recording_identity
 from engine.csv_safe import csv_text
 from engine.outcomes.importer import ImportOptions, check_files, import_outcomes, summary_text
 from engine.outcomes.model import COLUMNS
@@ -133,18 +133,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     imp.add_argument("--errors", help="errors file (default: FILE-stem.errors.csv beside FILE)")
     imp.add_argument("--json", action="store_true", help="print the counts as JSON")
     imp.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
-    imp.add_argument(
-        "--actor",
-        help="record as this user of the users file: needs their password "
-        "($SALES_EXPERT_PASSWORD, else asked on the terminal); "
-        "default: $SALES_EXPERT_ACTOR or the OS user, without a password",
-    )
-    imp.add_argument(
-        "--role",
-        choices=ROLES,
-        help="must be the user's role in the users file (password as for --actor); "
-        "default: $SALES_EXPERT_ROLE or rep",
-    )
+    add_identity_arguments(imp)
     imp.set_defaults(func=cmd_import)
 
 
