@@ -15,7 +15,16 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from engine import cli_audit, cli_authority, cli_batch, cli_demo, cli_memo, cli_outcomes
+from engine import (
+    cli_audit,
+    cli_authority,
+    cli_batch,
+    cli_calibrate,
+    cli_demo,
+    cli_memo,
+    cli_outcomes,
+    cli_stability,
+)
 from engine.api import consult, default_engine
 from engine.audit.errors import AuditRequestError
 from engine.cli_backtest import register as register_backtest
@@ -138,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_memo.register(sub)
     cli_outcomes.register(sub)
     register_backtest(sub)
+    cli_calibrate.register(sub)
+    cli_stability.register(sub)
     return parser
 
 
