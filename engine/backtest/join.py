@@ -1,0 +1,219 @@
+"""A batch results file joined with an outcomes file, for the back-test of any module.
+
+The same join as the credit back-test (``credit``), generic over the module so that grading,
+collection and closing measure against one rule: each outcome of the module is linked to a
+results row by ``consultation_id`` when it names one of the module's rows, else by
+``customer_id`` (that customer's LAST row of the module, the file being in consultation order),
+else it is counted ``unmatched``. Rows the outcome model refuses are counted
+``invalid_outcomes``, outcomes of another module ``other_module_outcomes``; results rows that
+are not consultations of the module (failed, or without the module's conclusion:
+``Spec.is_row``) take no outcome and are counted too (``not_<module>_rows``), so that every row
+and every outcome is accounted for.
+
+A row keeps ALL its outcomes, in file order: how several outcomes of one consultation combine
+(purchases of two periods add up; the latest word on a deal decides it) is the module's call.
+Nothing is read from or written to the audit database. ``ratio`` and ``rate_row`` are the
+two figures every module reports the same way (a share, a rate with its Wilson interval).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from engine.backtest import metrics
+from engine.backtest.credit import BacktestFileError, refuse
+from engine.batch.mapping import LIST_SEPARATOR
+from engine.batch.table import is_parquet, read_rows
+from engine.csv_safe import restore_cell
+from engine.outcomes.model import Outcome, parse_outcome
+from engine.outcomes.table import open_table, typed_cells
+from engine.outcomes.table import read_rows as outcome_rows
+
+LINK_COLUMNS = ("consultation_id", "customer_id")
+Cells = dict[str, str]
+"""A results row: column → its cell as the batch wrote it (text, restored, stripped)."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What one module's back-test needs of the results file."""
+
+    module: str
+    required: tuple[str, ...]
+    """Columns the results must have (else exit 2 naming them, as credit does)."""
+    is_row: Callable[[Cells], bool]
+    """Whether a row that ran (status ok) is a consultation of the module."""
+    keep: tuple[str, ...]
+    """The columns the module's figures read: only these are kept of each row (a results file
+    of a million rows must not be held whole)."""
+
+
+@dataclass
+class Joined:
+    """The module's rows of the results file, each with the outcomes linked to it."""
+
+    module: str
+    columns: list[str]
+    rows: list[Cells] = field(default_factory=list)
+    outcomes: dict[int, list[Outcome]] = field(default_factory=dict)
+    """Row index → its outcomes, for the rows that have any."""
+    by_consultation: dict[str, int] = field(default_factory=dict)
+    by_customer: dict[str, int] = field(default_factory=dict)
+    not_module_rows: int = 0
+    unmatched: int = 0
+    invalid: int = 0
+    other_modules: int = 0
+
+    def linked(self) -> Iterator[tuple[Cells, list[Outcome]]]:
+        """Each row that has at least one outcome, with its outcomes (file order)."""
+        for index in sorted(self.outcomes):
+            yield self.rows[index], self.outcomes[index]
+
+    def counts(self) -> dict[str, int]:
+        """The rows and outcomes left out, under the names the credit figures use."""
+        return {
+            "unmatched": self.unmatched,
+            "invalid_outcomes": self.invalid,
+            "other_module_outcomes": self.other_modules,
+            "without_outcome": len(self.rows) - len(self.outcomes),
+            f"not_{self.module}_rows": self.not_module_rows,
+        }
+
+
+def cell(value: object) -> str:
+    """A results cell as the value the batch had (CSV cells lose their neutralising mark)."""
+    return "" if value is None else restore_cell(str(value)).strip()
+
+
+def top(value: str) -> str:
+    """The first item of a ';'-separated cell: the top-ranked value ("" when empty)."""
+    return value.split(LIST_SEPARATOR, 1)[0].strip()
+
+
+def amount(value: str) -> float | None:
+    """A number cell, or None when it is empty or not a finite number (never a guess)."""
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def ratio(part: float, whole: float) -> float | None:
+    """``part / whole``, None for an empty whole (a share of nothing is not 0)."""
+    return part / whole if whole else None
+
+
+def interval(successes: int, n: int) -> list[float] | None:
+    """The Wilson 95 % interval of ``successes / n`` as JSON (None for an empty group)."""
+    found = metrics.wilson(successes, n)
+    return list(found) if found else None
+
+
+def rate_row(rate: metrics.Rate, key: str, event: str, name: str) -> dict[str, Any]:
+    """A group's rate as JSON: ``{key: group, "n", event: count, name: rate, "ci", "small"}``;
+    the group "" (no value in the results) is shown as None."""
+    ci = list(rate.ci) if rate.ci else None
+    return {key: rate.name or None, "n": rate.n, event: rate.bad, name: rate.rate, "ci": ci} | {
+        "small": rate.small
+    }
+
+
+def result_columns(path: Path) -> list[str]:
+    """The header of a results file (CSV or Parquet) without reading its rows."""
+    if is_parquet(path):
+        return [str(name) for name in pq.ParquetFile(path).schema_arrow.names]
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return [name.strip() for name in next(csv.reader(handle), [])]
+
+
+def check_results(path: Path, spec: Spec, lang: str) -> list[str]:
+    """The results file's columns, or ``BacktestFileError`` naming what is missing."""
+    if not path.is_file():
+        raise refuse(path, "no_such_file", lang)
+    columns = result_columns(path)
+    missing = [name for name in spec.required if name not in columns]
+    if not any(name in columns for name in LINK_COLUMNS):
+        missing.append(" / ".join(LINK_COLUMNS))
+    if missing:
+        raise refuse(path, "missing_columns", lang, columns=", ".join(missing))
+    return columns
+
+
+def read_results(path: Path, spec: Spec, lang: str) -> Joined:
+    """The module's consultations of a batch results file, indexed for ``link``."""
+    joined = Joined(spec.module, check_results(path, spec, lang))
+    for _, row in read_rows(path):
+        cells = {name: cell(value) for name, value in row.items()}
+        if cells.get("status", "ok") != "ok" or not spec.is_row(cells):
+            joined.not_module_rows += 1
+            continue
+        index = len(joined.rows)
+        joined.rows.append({name: cells.get(name, "") for name in spec.keep})
+        if cells.get("consultation_id"):
+            joined.by_consultation[cells["consultation_id"]] = index
+        if cells.get("customer_id"):
+            joined.by_customer[cells["customer_id"]] = index
+    return joined
+
+
+def module_outcomes(path: Path, module: str, lang: str, joined: Joined) -> list[Outcome]:
+    """The valid outcomes of ``module`` in the file; the others are counted on ``joined``."""
+    found: list[Outcome] = []
+    for _, row, _ in outcome_rows(path, open_table(path, lang)):
+        data, problems = typed_cells(row, lang)
+        outcome = parse_outcome(data, lang)
+        if problems or not isinstance(outcome, Outcome):
+            joined.invalid += 1
+        elif outcome.module != module:
+            joined.other_modules += 1
+        else:
+            found.append(outcome)
+    return found
+
+
+def link(joined: Joined, outcome: Outcome) -> int | None:
+    """The row an outcome is about (see the module docstring), or None."""
+    if outcome.consultation_id is not None:
+        found = joined.by_consultation.get(str(outcome.consultation_id))
+        if found is not None:
+            return found
+    if outcome.customer_id is not None:
+        return joined.by_customer.get(outcome.customer_id)
+    return None
+
+
+def join(results: Path, outcomes: Path, spec: Spec, lang: str) -> Joined:
+    """Every outcome of the module attached to its results row, or counted as left out."""
+    joined = read_results(results, spec, lang)
+    for outcome in module_outcomes(outcomes, spec.module, lang, joined):
+        index = link(joined, outcome)
+        if index is None:
+            joined.unmatched += 1
+        else:
+            joined.outcomes.setdefault(index, []).append(outcome)
+    return joined
+
+
+__all__ = [
+    "BacktestFileError",
+    "Cells",
+    "Joined",
+    "Spec",
+    "amount",
+    "cell",
+    "check_results",
+    "interval",
+    "join",
+    "link",
+    "rate_row",
+    "ratio",
+    "top",
+]
