@@ -75,7 +75,9 @@ def check_rate(got: Row, n: int, k: int, count: str, rate: str) -> None:
 @dataclass
 class World:
     results: Path
+    """The batch results without their `overdue_amount` column, as an older batch wrote them."""
     with_overdue: Path
+    """The batch results as written today (with `overdue_amount`)."""
     outcomes: Path
     table: list[Row]
     overdue: dict[str, float]
@@ -210,10 +212,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     with results.open(encoding="utf-8", newline="") as handle:
         table = list(csv.DictReader(handle))
     overdue = {c["customer"]["id"]: float(c["collection"]["overdue_amount"]) for c in cases}
-    pasted = [r | {"collection.overdue_amount": overdue[r["customer_id"]]} for r in table]
-    header = [*table[0], "collection.overdue_amount"]
-    with_overdue = write_csv(folder / "results-overdue.csv", header, pasted)
-    world = World(results, with_overdue, folder / "outcomes.csv", table, overdue)
+    assert [float(r["overdue_amount"]) for r in table] == [overdue[r["customer_id"]] for r in table]
+    header = [name for name in table[0] if name != "overdue_amount"]  # a results file of old
+    dropped = [{k: v for k, v in r.items() if k != "overdue_amount"} for r in table]
+    without = write_csv(folder / "results-without-overdue.csv", header, dropped)
+    world = World(without, results, folder / "outcomes.csv", table, overdue)
     write_csv(world.outcomes, list(COLUMNS), draw_outcomes(world))
     return world
 
@@ -282,7 +285,7 @@ def test_collection_figures(world: World, overdue_known: bool) -> None:
     got = collection.backtest(results, world.outcomes, "en")
     truth = list(world.truth["collection"].values())
     check_counts(got, world, "collection")
-    assert got["overdue_column"] == ("collection.overdue_amount" if overdue_known else None)
+    assert got["overdue_column"] == ("overdue_amount" if overdue_known else None)
     check_debts(got, truth, overdue_known)
     types = load_knowledge().topics["primary_debtor_type"].value_ids()
     for key, field_, order in (("debtor_type", "type", types), ("collection_means", "means", None)):

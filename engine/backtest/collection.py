@@ -7,11 +7,11 @@ often repaid in parts), the days to recover are the longest (the debt was recove
 last part came), and ``legal`` / ``written_off`` count if any outcome says so.
 
 Recovery rate: amount recovered / amount overdue. The overdue amount is an INPUT of the
-consultation (the case's ``collection.overdue_amount``): neither the outcome nor the columns a
-batch writes hold it. It is read from a results column ``collection.overdue_amount`` (the book's
-column pasted next to the results) or ``overdue_amount``; without one, the amount recovery rate
-is None and only the share of debts with a recovery (Wilson interval, small groups flagged)
-speaks. Rows without an overdue amount count in neither side of the rate.
+consultation (the case's ``collection.overdue_amount``), which a batch repeats in its results
+column ``overdue_amount``; a results file without it (written before that column existed) may
+have the book's column pasted next to it as ``collection.overdue_amount``. Without either, the
+amount recovery rate is None and only the share of debts with a recovery (Wilson interval, small
+groups flagged) speaks. Rows without an overdue amount count in neither side of the rate.
 
 Groups: the primary debtor type the results report (strongest first; None when no type was
 recognised), the top collection means advised, and the escalation level or collection

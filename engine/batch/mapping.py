@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.intake import typed_cell
 from engine.result import Conclusion, Result
-from knowledge_base.facts import SECTIONS
+from knowledge_base.facts import SECTIONS, Case
 
 LIST_SEPARATOR = ";"
 
@@ -65,7 +65,8 @@ class Column:
 
     name: str
     topic: str
-    take: str = "value"  # value | values | top | reasons | path
+    """The topic read; for ``take="input"`` the input field (``collection.overdue_amount``)."""
+    take: str = "value"  # value | values | top | reasons | path | rules | input
     description: str = ""
 
 
@@ -141,6 +142,20 @@ OUTPUT_COLUMNS: tuple[Column, ...] = (
         description="with --what-if: per module, the cheapest changes to a better answer, "
         "' | '-separated (empty without --what-if)",
     ),
+    Column(
+        "overdue_amount",
+        "collection.overdue_amount",
+        "input",
+        description="the collection case's overdue amount (yuan), repeated from the input so "
+        "that a back-test can read the recovery rate from the results alone",
+    ),
+    Column(
+        "rules_fired",
+        "",
+        "rules",
+        description="ids of the rules that fired, each once, in firing order, ';'-separated "
+        "(what the back-test's rule coverage counts)",
+    ),
 )
 
 
@@ -165,6 +180,17 @@ def _paths(by_topic: dict[str, list[Conclusion]]) -> str:
     return " | ".join(texts)
 
 
+def _input(column: Column, case: Case | None) -> Any:
+    section, _, field = column.topic.partition(".")
+    given = getattr(case, section, None) if case is not None else None
+    value = getattr(given, field, None) if given is not None else None
+    return "" if value is None else value
+
+
+def _fired(result: Result) -> str:
+    return LIST_SEPARATOR.join(dict.fromkeys(step.rule for step in result.trace))
+
+
 def _cell(column: Column, by_topic: dict[str, list[Conclusion]]) -> Any:
     if column.take == "path":
         return _paths(by_topic)
@@ -178,11 +204,18 @@ def _cell(column: Column, by_topic: dict[str, list[Conclusion]]) -> Any:
     return found[0].value if found else ""
 
 
-def result_cells(result: Result) -> Iterator[Any]:
+def result_cells(result: Result, case: Case | None = None) -> Iterator[Any]:
+    """The output cells of one consultation; ``case`` gives the input columns repeated."""
     by_topic: dict[str, list[Conclusion]] = {}
     for conclusion in result.conclusions:
         by_topic.setdefault(conclusion.topic, []).append(conclusion)
-    return (_cell(column, by_topic) for column in OUTPUT_COLUMNS)
+    for column in OUTPUT_COLUMNS:
+        if column.take == "input":
+            yield _input(column, case)
+        elif column.take == "rules":
+            yield _fired(result)
+        else:
+            yield _cell(column, by_topic)
 
 
 HEAD_COLUMNS = ("row", "consultation_id", "customer_id", "status")

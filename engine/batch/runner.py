@@ -178,7 +178,7 @@ def consult_chunk(job: Job) -> list[Outcome]:
                 )
             )
             continue
-        outcomes.append((number, consultation_id, customer, list(result_cells(result)), None))
+        outcomes.append((number, consultation_id, customer, list(result_cells(result, case)), None))
         consulted.append((number, result, case))
     if recording is not None and consulted:
         ids = _record(key, recording, consulted)
