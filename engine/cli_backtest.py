@@ -2,49 +2,194 @@
 
     backtest --book RESULTS --outcomes FILE [--json] [--lang zh]
              [--cost-bad X] [--cost-good-rejected Y]
+    backtest [--db URL] [--module credit] [--from DATE] [--to DATE] [--channel CH]
+             [--version RULESET_VERSION] [--json] [--lang zh] [--cost-bad X]
+             [--cost-good-rejected Y]
 
-RESULTS is the output of ``sales-expert batch`` (CSV or Parquet); FILE an outcomes file as
-``sales-expert outcomes import`` reads it. Nothing is read from or written to the audit
-database. Exit 2 when a file is missing or lacks a column (the message names it).
+With ``--book``: RESULTS is the output of ``sales-expert batch`` (CSV or Parquet), FILE an
+outcomes file as ``sales-expert outcomes import`` reads it; nothing is read from or written to
+the audit database. Without: the consultations recorded in the audit database (``--db``, else
+the configured one) and the outcomes recorded on them, selected by the day they were recorded
+(UTC, both ends inclusive), channel and rule-base version (``engine.backtest.store``). Both
+print the same figures. Exit 2 for a bad request — a missing file or column, a date that is not
+one, an unknown module, channel or version, a store option with ``--book``: the message names
+the option, the value and what is allowed, in the command's language.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import re
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from engine.audit.config import load_settings, sqlite_file
+from engine.audit.errors import AuditRequestError
+from engine.audit.records import CHANNELS
+from engine.audit.store import AuditStore
 from engine.backtest import credit
+from engine.backtest.store import Selection, backtest_store, recorded_versions
+from engine.errors import excerpt
+from engine.shared import default_engine
 from knowledge_base import load_knowledge
+
+MODULES = ("credit",)
+"""Modules the back-test measures (the others' back-tests plug in here)."""
+STORE_OPTIONS: tuple[tuple[str, str], ...] = (
+    ("db", "--db"),
+    ("since", "--from"),
+    ("until", "--to"),
+    ("channel", "--channel"),
+    ("version", "--version"),
+)
+"""(argument, option) of the options that select in the audit database."""
+TOP_RULES = 10
+"""Rules the text shows, most fired first (``--json`` lists them all)."""
+VERSIONS_SHOWN = 5
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    text = "Back-test the credit decisions of a batch results file against an outcomes file."
-    p = sub.add_parser("backtest", help=text, description=__doc__)
-    p.add_argument("--book", required=True, help="results file of `sales-expert batch`")
-    p.add_argument("--outcomes", required=True, help="outcomes file (CSV or Parquet)")
+    text = "Back-test the credit decisions: a batch results file, or the audit database."
+    p = sub.add_parser(
+        "backtest",
+        help=text,
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--book", help="results file of `sales-expert batch` (needs --outcomes)")
+    p.add_argument("--outcomes", help="outcomes file (CSV or Parquet), with --book")
+    p.add_argument("--db", metavar="URL", help="audit database URL (default: the configured one)")
+    p.add_argument("--module", default="credit", help="module to back-test: credit")
+    p.add_argument("--from", dest="since", metavar="DATE", help="recorded on or after (YYYY-MM-DD)")
+    p.add_argument("--to", dest="until", metavar="DATE", help="recorded on or before (YYYY-MM-DD)")
+    p.add_argument("--channel", help=f"recorded through: {', '.join(CHANNELS)}")
+    p.add_argument("--version", metavar="RULESET_VERSION", help="recorded under this rule base")
     p.add_argument("--json", action="store_true", help="print JSON for machines")
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="language (en, zh)")
     p.add_argument(
         "--cost-bad",
-        type=float,
-        default=credit.DEFAULT_COST_BAD,
+        default=str(credit.DEFAULT_COST_BAD),
         help="cost of accepting a customer who goes bad (default %(default)s)",
     )
     p.add_argument(
         "--cost-good-rejected",
-        type=float,
-        default=credit.DEFAULT_COST_GOOD_REJECTED,
+        default=str(credit.DEFAULT_COST_GOOD_REJECTED),
         help="cost of rejecting a customer who would have paid (default %(default)s)",
     )
     p.set_defaults(func=cmd_backtest)
 
 
+@dataclass(frozen=True)
+class Request:
+    """A checked ``backtest`` command line."""
+
+    lang: str
+    cost_bad: float
+    cost_good_rejected: float
+    selection: Selection
+
+
+def _listed(items: list[str] | tuple[str, ...], lang: str) -> str:
+    return ("、" if lang == "zh" else ", ").join(items)
+
+
+def _shown(value: str) -> str:
+    return excerpt(value, quoted=False)
+
+
+def _date(option: str, value: str | None, lang: str) -> date | None:
+    """A ``YYYY-MM-DD`` date, or exit 2 naming the option and the value."""
+    if value is None:
+        return None
+    try:
+        if _ISO_DATE.fullmatch(value):  # not the other ISO forms (2025-W01-1, 20250131)
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise credit.refuse_option(option, "bad_date", lang, value=_shown(value))
+
+
+def _cost(option: str, value: str, lang: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number < 0:
+        raise credit.refuse_option(option, "bad_cost", lang, value=_shown(value))
+    return number
+
+
+def _selection(args: argparse.Namespace, lang: str) -> Selection:
+    since, until = _date("--from", args.since, lang), _date("--to", args.until, lang)
+    if since is not None and until is not None and since > until:
+        raise credit.refuse_option("--from", "period_reversed", lang, since=since, until=until)
+    if args.channel is not None and args.channel not in CHANNELS:
+        allowed = _listed(CHANNELS, lang)
+        raise credit.refuse_option(
+            "--channel", "unknown_channel", lang, value=_shown(args.channel), allowed=allowed
+        )
+    return Selection(since, until, args.channel, args.version)
+
+
+def check(args: argparse.Namespace) -> Request:
+    """Every option checked before a file or the database is opened."""
+    lang = args.lang
+    if args.module not in MODULES:
+        value, allowed = _shown(args.module), _listed(MODULES, lang)
+        raise credit.refuse_option("--module", "unknown_module", lang, value=value, allowed=allowed)
+    if (args.book is None) != (args.outcomes is None):
+        named = "--book" if args.book is not None else "--outcomes"
+        raise credit.refuse_option(named, "book_pair", lang)
+    if args.book is not None:
+        for name, option in STORE_OPTIONS:
+            if getattr(args, name) is not None:
+                raise credit.refuse_option(option, "store_only", lang)
+    costs = _cost("--cost-bad", args.cost_bad, lang)
+    good = _cost("--cost-good-rejected", args.cost_good_rejected, lang)
+    return Request(lang, costs, good, _selection(args, lang))
+
+
+def open_store(url: str | None, lang: str) -> AuditStore:
+    """The ``--db`` database (which must exist: a back-test creates nothing), else the
+    configured one."""
+    if url is None:
+        return AuditStore.from_settings(load_settings())
+    path = sqlite_file(url)
+    if path is not None and not path.is_file():
+        raise credit.refuse_option("--db", "no_database", lang, value=_shown(url))
+    try:
+        return AuditStore(url)
+    except AuditRequestError:  # not a URL, or not a database this product opens
+        raise credit.refuse_option("--db", "bad_url", lang, value=_shown(url)) from None
+
+
+def from_store(args: argparse.Namespace, request: Request) -> dict[str, Any]:
+    with open_store(args.db, request.lang) as store:
+        version = request.selection.version
+        if version is not None:
+            known = recorded_versions(store)
+            if version not in known:
+                shown = _listed(known[:VERSIONS_SHOWN], request.lang) or "—"
+                raise credit.refuse_option(
+                    "--version", "unknown_version", request.lang, value=_shown(version), known=shown
+                )
+        return backtest_store(
+            store, request.selection, request.cost_bad, request.cost_good_rejected
+        )
+
+
 def cmd_backtest(args: argparse.Namespace) -> int:
-    figures = credit.backtest(
-        Path(args.book), Path(args.outcomes), args.lang, args.cost_bad, args.cost_good_rejected
-    )
+    request = check(args)
+    if args.book is not None:
+        costs = (request.cost_bad, request.cost_good_rejected)
+        figures = credit.backtest(Path(args.book), Path(args.outcomes), args.lang, *costs)
+    else:
+        figures = from_store(args, request)
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
     else:
@@ -52,14 +197,18 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _text(key: str, lang: str, **values: object) -> str:
+    return load_knowledge().text(f"backtest.{key}", lang, **values)
+
+
 def _pct(value: float | None, lang: str) -> str:
     if value is None:
-        return load_knowledge().text("backtest.none", lang)
+        return _text("none", lang)
     return f"{100 * value:.1f}%" if lang == "zh" else f"{100 * value:.1f} %"
 
 
 def _num(value: float | None, lang: str) -> str:
-    return load_knowledge().text("backtest.none", lang) if value is None else f"{value:.3f}"
+    return _text("none", lang) if value is None else f"{value:.3f}"
 
 
 def _label(topic: str, value: str | None, lang: str) -> str:
@@ -68,53 +217,89 @@ def _label(topic: str, value: str | None, lang: str) -> str:
 
 
 def _rates(figures: dict[str, Any], key: str, topic: str, lang: str) -> list[str]:
-    kb, out = load_knowledge(), [load_knowledge().text(f"backtest.{key}", lang)]
-    sep = "–"
+    out = [_text(key, lang)]
     for row in figures[key]:
         ci = row["ci"]
-        shown = f"{_pct(ci[0], lang)}{sep}{_pct(ci[1], lang)}" if ci else _pct(None, lang)
-        small = kb.text("backtest.small", lang) if row["small"] else ""
+        shown = f"{_pct(ci[0], lang)}–{_pct(ci[1], lang)}" if ci else _pct(None, lang)
+        small = _text("small", lang) if row["small"] else ""
         name = _label(topic, row[key.removeprefix("by_")], lang)
         values = {"n": row["n"], "rate": _pct(row["bad_rate"], lang), "ci": shown}
-        out.append("  " + kb.text("backtest.row", lang, name=name, small=small, **values))
+        out.append("  " + _text("row", lang, name=name, small=small, **values))
     return out
 
 
 def _costs(figures: dict[str, Any], lang: str) -> list[str]:
-    kb, cost = load_knowledge(), figures["cost"]
-    out = [
-        kb.text(
-            "backtest.cost", lang, cost_bad=cost["cost_bad"], cost_good=cost["cost_good_rejected"]
-        )
-    ]
+    cost = figures["cost"]
+    out = [_text("cost", lang, cost_bad=cost["cost_bad"], cost_good=cost["cost_good_rejected"])]
     for cut in cost["by_decision"]:
         values = {key: cut[key] for key in ("accepted_bad", "rejected_good", "rejected")}
         values["cost"] = f"{cut['cost']:,.1f}"
         if cut["reject_from"] is None:
-            out.append("  " + kb.text("backtest.accept_all", lang, **values))
+            out.append("  " + _text("accept_all", lang, **values))
         else:
             name = _label("credit_decision", cut["reject_from"], lang)
-            out.append("  " + kb.text("backtest.reject_from", lang, name=name, **values))
+            out.append("  " + _text("reject_from", lang, name=name, **values))
     return out
+
+
+def _rule_title(rule: str, lang: str) -> str:
+    found = default_engine().compiled.rules.get(rule)
+    return f" {found.title.get(lang)}" if found else ""
+
+
+def _coverage(figures: dict[str, Any], lang: str) -> list[str]:
+    """The credit rules that touched most customers, and those that touched none."""
+    if figures["rules"] is None:
+        return [_text("coverage.unknown", lang)]
+    fired = [row for row in figures["rules"] if row["module"] == "credit"]
+    out = [_text("coverage.title", lang, shown=min(TOP_RULES, len(fired)), count=len(fired))]
+    for row in fired[:TOP_RULES]:
+        small = _text("small", lang) if row["small"] else ""
+        rate = _pct(row["bad_rate"], lang)
+        values = {"rule": row["rule"], "title": _rule_title(row["rule"], lang), "small": small}
+        out.append("  " + _text("coverage.row", lang, fired=row["fired"], rate=rate, **values))
+    never = figures["never_fired"]
+    if not never:
+        return [*out, _text("coverage.all_fired", lang)]
+    return [*out, _text("coverage.never", lang, count=len(never), ids=_listed(never, lang))]
+
+
+def _source(figures: dict[str, Any], lang: str) -> list[str]:
+    source = figures["source"]
+    if source["mode"] != "store":
+        return []
+    anything = _text("source.any", lang)
+    values = {key: source[key] or anything for key in ("channel", "version")}
+    values |= {"since": source["from"] or _text("source.start", lang)}
+    values |= {"until": source["to"] or _text("source.now", lang)}
+    return [_text("source.store", lang, database=source["database"], **values)]
+
+
+def _counts(figures: dict[str, Any], lang: str) -> str:
+    others = figures["other_module_outcomes"]
+    if figures["source"]["mode"] == "store":
+        values = {"not_credit": figures["not_credit_rows"], "others": others}
+        values |= {"superseded": figures["superseded_outcomes"]}
+        return _text("store_counts", lang, without=figures["without_outcome"], **values)
+    counts = {"unmatched": figures["unmatched"], "invalid": figures["invalid_outcomes"]}
+    return _text("counts", lang, without=figures["without_outcome"], others=others, **counts)
 
 
 def render(figures: dict[str, Any], lang: str) -> str:
     """The back-test as text, in English or Chinese."""
-    kb = load_knowledge()
     ci = figures["auc_ci"] or [None, None]
     lines = [
-        kb.text("backtest.title", lang, n=figures["n"], bad=figures["bad"],
-                rate=_pct(figures["bad_rate"], lang)),
-        kb.text("backtest.definition", lang,
-                days=figures["bad_definition"]["paid_late_over_days"]),
-        kb.text("backtest.ranking", lang, score=kb.text(f"backtest.score.{figures['score']}", lang),
-                auc=_num(figures["auc"], lang), low=_num(ci[0], lang), high=_num(ci[1], lang),
-                gini=_num(figures["gini"], lang), ks=_num(figures["ks"], lang)),
+        *_source(figures, lang),
+        _text("title", lang, n=figures["n"], bad=figures["bad"],
+              rate=_pct(figures["bad_rate"], lang)),
+        _text("definition", lang, days=figures["bad_definition"]["paid_late_over_days"]),
+        _text("ranking", lang, score=_text(f"score.{figures['score']}", lang),
+              auc=_num(figures["auc"], lang), low=_num(ci[0], lang), high=_num(ci[1], lang),
+              gini=_num(figures["gini"], lang), ks=_num(figures["ks"], lang)),
     ]  # fmt: skip
     lines += _rates(figures, "by_decision", "credit_decision", lang)
     lines += _rates(figures, "by_risk_level", "risk_level", lang)
     lines += _costs(figures, lang)
-    counts = {key: figures[key] for key in ("unmatched",)}
-    counts |= {"invalid": figures["invalid_outcomes"], "others": figures["other_module_outcomes"]}
-    lines.append(kb.text("backtest.counts", lang, without=figures["without_outcome"], **counts))
+    lines += _coverage(figures, lang)
+    lines.append(_counts(figures, lang))
     return "\n".join(lines)

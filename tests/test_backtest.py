@@ -18,6 +18,7 @@ from engine.batch import BatchOptions, run_batch
 from engine.batch.mapping import case_to_row
 from engine.cli import main
 from engine.outcomes.model import COLUMNS
+from engine.shared import default_engine
 from knowledge_base import load_knowledge
 from tests.books import generate_book
 
@@ -189,6 +190,11 @@ def test_backtest_end_to_end(
     assert got["gini"] == pytest.approx(2 * got["auc"] - 1)
     accept_all = got["cost"]["by_decision"][-1]
     assert accept_all["reject_from"] is None and accept_all["accepted_bad"] == bad
+    credit = {r.id for r in default_engine().compiled.rulebase.rules if r.module == "credit"}
+    fired = {row["rule"] for row in got["rules"] if row["module"] == "credit"}
+    assert fired and fired | set(got["never_fired"]) == credit  # the batch's rules_fired
+    assert not fired & set(got["never_fired"])
+    assert all(0 < row["fired"] <= BOOK_ROWS for row in got["rules"])
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
