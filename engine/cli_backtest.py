@@ -22,6 +22,7 @@ import argparse
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -31,14 +32,21 @@ from engine.audit.config import load_settings, sqlite_file
 from engine.audit.errors import AuditRequestError
 from engine.audit.records import CHANNELS
 from engine.audit.store import AuditStore
-from engine.backtest import credit
+from engine.backtest import closing, collection, credit, grading, module_text
+from engine.backtest.module_text import label, num, pct
 from engine.backtest.store import Selection, backtest_store, recorded_versions
 from engine.errors import excerpt
 from engine.shared import default_engine
 from knowledge_base import load_knowledge
 
-MODULES = ("credit",)
-"""Modules the back-test measures (the others' back-tests plug in here)."""
+MODULES = ("credit", "grading", "collection", "closing")
+"""Modules the back-test measures."""
+BOOK_MODULES: dict[str, Callable[[Path, Path, str], dict[str, Any]]] = {
+    "grading": grading.backtest,
+    "collection": collection.backtest,
+    "closing": closing.backtest,
+}
+"""The modules other than credit: measured from a results file and an outcomes file."""
 STORE_OPTIONS: tuple[tuple[str, str], ...] = (
     ("db", "--db"),
     ("since", "--from"),
@@ -64,7 +72,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--book", help="results file of `sales-expert batch` (needs --outcomes)")
     p.add_argument("--outcomes", help="outcomes file (CSV or Parquet), with --book")
     p.add_argument("--db", metavar="URL", help="audit database URL (default: the configured one)")
-    p.add_argument("--module", default="credit", help="module to back-test: credit")
+    p.add_argument("--module", default="credit", help=f"module to back-test: {', '.join(MODULES)}")
     p.add_argument("--from", dest="since", metavar="DATE", help="recorded on or after (YYYY-MM-DD)")
     p.add_argument("--to", dest="until", metavar="DATE", help="recorded on or before (YYYY-MM-DD)")
     p.add_argument("--channel", help=f"recorded through: {', '.join(CHANNELS)}")
@@ -142,6 +150,9 @@ def check(args: argparse.Namespace) -> Request:
     if args.module not in MODULES:
         value, allowed = _shown(args.module), _listed(MODULES, lang)
         raise credit.refuse_option("--module", "unknown_module", lang, value=value, allowed=allowed)
+    if args.module != "credit" and args.book is None:
+        named = load_knowledge().text(f"outcomes.module.{args.module}", lang)
+        raise credit.refuse_option("--module", "module_needs_book", lang, value=named)
     if (args.book is None) != (args.outcomes is None):
         named = "--book" if args.book is not None else "--outcomes"
         raise credit.refuse_option(named, "book_pair", lang)
@@ -185,45 +196,35 @@ def from_store(args: argparse.Namespace, request: Request) -> dict[str, Any]:
 
 def cmd_backtest(args: argparse.Namespace) -> int:
     request = check(args)
+    if args.module in BOOK_MODULES:
+        measured = BOOK_MODULES[args.module](Path(args.book), Path(args.outcomes), args.lang)
+        print(_dumped(measured) if args.json else module_text.render(measured, args.lang))
+        return 0
     if args.book is not None:
         costs = (request.cost_bad, request.cost_good_rejected)
         figures = credit.backtest(Path(args.book), Path(args.outcomes), args.lang, *costs)
     else:
         figures = from_store(args, request)
-    if args.json:
-        print(json.dumps(figures, ensure_ascii=False, indent=2))
-    else:
-        print(render(figures, args.lang))
+    print(_dumped(figures) if args.json else render(figures, args.lang))
     return 0
+
+
+def _dumped(figures: dict[str, Any]) -> str:
+    return json.dumps(figures, ensure_ascii=False, indent=2)
 
 
 def _text(key: str, lang: str, **values: object) -> str:
     return load_knowledge().text(f"backtest.{key}", lang, **values)
 
 
-def _pct(value: float | None, lang: str) -> str:
-    if value is None:
-        return _text("none", lang)
-    return f"{100 * value:.1f}%" if lang == "zh" else f"{100 * value:.1f} %"
-
-
-def _num(value: float | None, lang: str) -> str:
-    return _text("none", lang) if value is None else f"{value:.3f}"
-
-
-def _label(topic: str, value: str | None, lang: str) -> str:
-    label = load_knowledge().value_labels.get((topic, value or ""))
-    return label.get(lang) if label else str(value)
-
-
 def _rates(figures: dict[str, Any], key: str, topic: str, lang: str) -> list[str]:
     out = [_text(key, lang)]
     for row in figures[key]:
         ci = row["ci"]
-        shown = f"{_pct(ci[0], lang)}–{_pct(ci[1], lang)}" if ci else _pct(None, lang)
+        shown = f"{pct(ci[0], lang)}–{pct(ci[1], lang)}" if ci else pct(None, lang)
         small = _text("small", lang) if row["small"] else ""
-        name = _label(topic, row[key.removeprefix("by_")], lang)
-        values = {"n": row["n"], "rate": _pct(row["bad_rate"], lang), "ci": shown}
+        name = label(topic, row[key.removeprefix("by_")] or "", lang)
+        values = {"n": row["n"], "rate": pct(row["bad_rate"], lang), "ci": shown}
         out.append("  " + _text("row", lang, name=name, small=small, **values))
     return out
 
@@ -237,7 +238,7 @@ def _costs(figures: dict[str, Any], lang: str) -> list[str]:
         if cut["reject_from"] is None:
             out.append("  " + _text("accept_all", lang, **values))
         else:
-            name = _label("credit_decision", cut["reject_from"], lang)
+            name = label("credit_decision", cut["reject_from"], lang)
             out.append("  " + _text("reject_from", lang, name=name, **values))
     return out
 
@@ -255,7 +256,7 @@ def _coverage(figures: dict[str, Any], lang: str) -> list[str]:
     out = [_text("coverage.title", lang, shown=min(TOP_RULES, len(fired)), count=len(fired))]
     for row in fired[:TOP_RULES]:
         small = _text("small", lang) if row["small"] else ""
-        rate = _pct(row["bad_rate"], lang)
+        rate = pct(row["bad_rate"], lang)
         values = {"rule": row["rule"], "title": _rule_title(row["rule"], lang), "small": small}
         out.append("  " + _text("coverage.row", lang, fired=row["fired"], rate=rate, **values))
     never = figures["never_fired"]
@@ -291,11 +292,11 @@ def render(figures: dict[str, Any], lang: str) -> str:
     lines = [
         *_source(figures, lang),
         _text("title", lang, n=figures["n"], bad=figures["bad"],
-              rate=_pct(figures["bad_rate"], lang)),
+              rate=pct(figures["bad_rate"], lang)),
         _text("definition", lang, days=figures["bad_definition"]["paid_late_over_days"]),
         _text("ranking", lang, score=_text(f"score.{figures['score']}", lang),
-              auc=_num(figures["auc"], lang), low=_num(ci[0], lang), high=_num(ci[1], lang),
-              gini=_num(figures["gini"], lang), ks=_num(figures["ks"], lang)),
+              auc=num(figures["auc"], lang), low=num(ci[0], lang), high=num(ci[1], lang),
+              gini=num(figures["gini"], lang), ks=num(figures["ks"], lang)),
     ]  # fmt: skip
     lines += _rates(figures, "by_decision", "credit_decision", lang)
     lines += _rates(figures, "by_risk_level", "risk_level", lang)

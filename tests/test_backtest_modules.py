@@ -8,6 +8,7 @@ file, and the texts in both languages."""
 from __future__ import annotations
 
 import csv
+import json
 import math
 import random
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from engine.backtest.join import BacktestFileError
 from engine.backtest.module_text import render
 from engine.batch import BatchOptions, run_batch
 from engine.batch.mapping import case_to_row
+from engine.cli import main
 from engine.lint_language import problems
 from engine.outcomes.model import COLUMNS
 from knowledge_base import load_knowledge
@@ -474,3 +476,25 @@ def test_texts_show_the_figures(world: World, module: str, lang: str) -> None:
         if row["n"] and row[key]:
             assert label(topic, row[key], lang) in text
             assert all(pct(row[r], lang) in text for r in RATES[name] if row[r] is not None)
+
+
+# -- the command line ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(MODULES))
+def test_the_command_prints_the_modules_figures(
+    world: World, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``backtest --module M --book … --outcomes …``: the module's figures, as JSON and text."""
+    files = ["--book", str(world.with_overdue), "--outcomes", str(world.outcomes)]
+    assert main(["backtest", "--module", name, *files, "--json"]) == 0
+    expected = MODULES[name].backtest(world.with_overdue, world.outcomes, "en")
+    assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(expected))
+    assert main(["backtest", "--module", name, *files, "--lang", "zh"]) == 0
+    zh = MODULES[name].backtest(world.with_overdue, world.outcomes, "zh")
+    assert capsys.readouterr().out == render(zh, "zh") + "\n"
+
+
+def test_a_module_without_a_results_file_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["backtest", "--module", "closing", "--lang", "zh"]) == 2
+    assert "成交的回测读取结果文件：请提供 --book 与 --outcomes" in capsys.readouterr().err

@@ -42,7 +42,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from engine.backtest import metrics
+from engine.backtest import curves, metrics
 from engine.backtest.coverage import Coverage, rule_modules
 from engine.batch.table import is_parquet, read_rows
 from engine.csv_safe import restore_cell
@@ -354,7 +354,17 @@ def figures(
         "cost": _cost(cols, decisions, levels, cost_bad, cost_good_rejected),
         "bad_definition": {"outcomes": list(BAD_OUTCOMES), "paid_late_over_days": LATE_DAYS_BAD},
         "small_group": metrics.SMALL_GROUP,
+        "curves": _curves(scored[score], bads),
         **tally.coverage.figures(modules),
+    }
+
+
+def _curves(scores: list[float], bads: list[bool]) -> dict[str, list[dict[str, float | None]]]:
+    """ROC and cumulative capture of the score, thinned for a chart (``curves``)."""
+    table = metrics.cells(scores, bads)
+    return {
+        "roc": curves.as_rows(curves.thin(curves.roc(table))),
+        "capture": curves.as_rows(curves.thin(curves.capture(table))),
     }
 
 

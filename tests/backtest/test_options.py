@@ -32,9 +32,10 @@ BAD = [
         "--from: 起始日期 2025-04-01 晚于结束日期（--to 2025-03-31）",
     ),
     (
-        ["--module", "grading"],
-        "--module: “grading” is not a module the back-test measures; allowed: credit",
-        "--module: “grading”不是回测支持的模块，可选：credit",
+        ["--module", "sales"],
+        "--module: “sales” is not a module the back-test measures; allowed: credit, grading, "
+        "collection, closing",
+        "--module: “sales”不是回测支持的模块，可选：credit、grading、collection、closing",
     ),
     (
         ["--channel", "fax"],
