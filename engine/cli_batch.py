@@ -124,7 +124,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     )
     summary = run_batch(options)
     kb = load_knowledge()
-    key = "batch.already_complete" if summary.already_complete else "batch.summary"
+    key = "batch.summary_resumed" if summary.resumed_at else "batch.summary"
+    key = "batch.already_complete" if summary.already_complete else key
     print(
         kb.text(
             key,

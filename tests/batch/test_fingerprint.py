@@ -64,7 +64,7 @@ def test_an_edited_book_is_not_already_complete(cli: Cli, tmp_path: Path, where:
         assert OLD_WINDOW < offset < size - OLD_WINDOW
     code, stdout, stderr = batch(cli, source, out)
     assert code == 0, stderr
-    assert "already complete" not in stdout and "resumed after row 0" in stdout
+    assert "already complete" not in stdout and "resumed" not in stdout  # started afresh
     after = read_csv(out)
     assert [r["row"] for r in after] == [r["row"] for r in before]
     assert after[row if row < 0 else row - 1]["customer_id"] == new_id
@@ -94,7 +94,7 @@ def test_a_partial_run_resumes_only_on_the_same_book(
         edit_cell(source, -1, "customer.id", "EDITED-30")
     code, stdout, stderr = batch(cli, source, out, "--chunk-rows", 5)
     assert code == 0, stderr
-    assert f"resumed after row {0 if edited else 20}" in stdout
+    assert ("resumed" not in stdout) if edited else ("resumed after row 20" in stdout)
     rows = read_csv(out)
     assert [int(r["row"]) for r in rows] == list(range(1, 31))  # each row once
     assert (rows[-1]["customer_id"] == "EDITED-30") is edited
