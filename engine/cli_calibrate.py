@@ -8,7 +8,7 @@ BOOK is an input book as ``sales-expert batch`` reads it (CSV or Parquet; JSON L
 the grading band cut-offs are proposed from its quantiles. With RESULTS (the batch results of
 that book) and a target, the credit score cut-off is proposed too; a bad-rate target needs an
 outcomes FILE. Nothing is applied: the values are printed and, with --out, written as a
-parameter overlay file for the policy workbench (docs/calibrate.md). Exit 2 on a bad request
+parameter overlay file for the policy workbench (README: Calibration). Exit 2 on a bad request
 (the message names the option or column, the value and what is allowed).
 """
 

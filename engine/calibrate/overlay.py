@@ -256,7 +256,7 @@ def _refused(path: Path, texts: list[str]) -> CalibrateError:
 
 HEADER = (
     "# Parameter overlay proposed by `sales-expert calibrate`: nothing is applied until a person\n"
-    "# publishes it (see docs/calibrate.md). Each value carries the figures that justify it.\n"
+    "# publishes it (README: Calibration). Each value carries the figures that justify it.\n"
 )
 
 
