@@ -39,6 +39,12 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("portfolio", "ui/views/portfolio.py", ":material/table_view:", frozenset({"manager"})),
     PageSpec("audit", "ui/views/audit.py", ":material/policy:", frozenset({"auditor", "manager"})),
     PageSpec(
+        "performance",
+        "ui/views/performance.py",
+        ":material/query_stats:",
+        frozenset({"manager", "auditor"}),
+    ),
+    PageSpec(
         "knowledge",
         "ui/views/knowledge.py",
         ":material/menu_book:",

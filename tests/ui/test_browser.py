@@ -13,6 +13,7 @@ tests are skipped, except in CI (``CI`` set), where that is a failure.
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import shutil
@@ -360,7 +361,7 @@ def test_knowledge_base_rule_network_renders_offline(session: Any) -> None:
     auditor.idle()
     expect(page.get_by_role("heading", name="知识库").first).to_be_visible()
     page.get_by_role("tab", name="规则网络").click()
-    auditor.choose("显示的模块", "信用")
+    auditor.choose("显示的模块", "授信")
     graph = page.get_by_test_id("stGraphVizChart")
     expect(graph.locator("svg g.node").first).to_be_visible()
     assert graph.locator("svg g.node").count() > 50
@@ -404,3 +405,68 @@ def test_typed_markup_reaches_the_auditor_as_text(session: Any) -> None:
     assert page.locator(f'img[src^="{host}"]').count() == 0
     assert page.locator('[data-testid="stMain"] a[href^="http://127.0.0.1:9"]').count() == 0
     auditor.shot("8-auditor-sees-typed-markup-as-text", 1400)
+
+
+def test_manager_opens_performance_and_its_charts_render(session: Any, tmp_path: Path) -> None:
+    """Issue 20: the Performance page in a browser. The demo records consultations but no
+    outcome, so the recorded source says how to record them; a results file and its outcomes
+    file uploaded under "Files" give the credit back-test with its four charts drawn."""
+    from playwright.sync_api import expect
+
+    from engine.batch import BatchOptions, run_batch
+    from engine.batch.mapping import case_to_row
+    from engine.outcomes.model import COLUMNS
+    from tests.books import generate_book
+
+    book = generate_book(120, seed=11)
+    rows = [case_to_row(row.case) for row in book]
+    source, results, outcomes = (tmp_path / n for n in ("book.csv", "results.csv", "outcomes.csv"))
+    for path, header, table in (
+        (source, list(dict.fromkeys(k for r in rows for k in r)), rows),
+        (
+            outcomes,
+            list(COLUMNS),
+            [
+                {"customer_id": row.case["customer"]["id"], "module": "credit"}
+                | {"observed_at": "2025-06-30"}
+                | {"outcome": "defaulted" if row.bad or i % 9 == 0 else "paid_on_time"}
+                for i, row in enumerate(book)
+            ],
+        ),
+    ):
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, header)
+            writer.writeheader()
+            writer.writerows(table)
+    run_batch(BatchOptions(input=source, out=results, workers=1, record=False))
+
+    manager = session()
+    manager.login("mia", "manager-demo")
+    page = manager.page
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile("Performance$")).click()
+    manager.idle()
+    expect(page.get_by_role("heading", name="Performance").first).to_be_visible()
+    expect(page.get_by_text(re.compile("^No outcome is recorded yet"))).to_be_visible()
+    page.get_by_test_id("stRadio").get_by_text("Files", exact=True).click()
+    manager.idle()
+    uploads = page.get_by_test_id("stFileUploaderDropzoneInput")
+    uploads.nth(0).set_input_files(str(results))
+    manager.idle()
+    uploads.nth(1).set_input_files(str(outcomes))
+    manager.idle()
+    expect(page.get_by_test_id("stMetricLabel").filter(has_text="Bad rate")).to_be_visible()
+    charts = page.get_by_test_id("stVegaLiteChart")
+    expect(charts).to_have_count(4)  # bad rate by decision, by risk level, ROC, capture
+    for index in range(4):
+        expect(charts.nth(index).locator("canvas, svg").first).to_be_visible()
+    expect(page.get_by_text("Approve", exact=True).first).to_be_attached()
+    manager.shot("9-manager-performance", 3000)
+    # in Chinese: the same uploads and figures, relabelled, the charts drawn again
+    page.get_by_test_id("stSidebar").get_by_text("简体中文", exact=True).click()
+    manager.idle()
+    expect(page.get_by_role("heading", name="效果评估").first).to_be_visible()
+    expect(page.get_by_test_id("stMetricLabel").filter(has_text="坏账率")).to_be_visible()
+    expect(charts).to_have_count(4)
+    for index in range(4):
+        expect(charts.nth(index).locator("canvas, svg").first).to_be_visible()
+    manager.shot("10-manager-performance-zh", 3000)
