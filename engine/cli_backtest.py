@@ -1,19 +1,21 @@
-"""``sales-expert backtest``: measure the credit advice against what really happened.
+"""``sales-expert backtest``: measure the advice against what really happened.
 
-    backtest --book RESULTS --outcomes FILE [--json] [--lang zh]
+    backtest [--module MODULE] --book RESULTS --outcomes FILE [--json] [--lang zh]
              [--cost-bad X] [--cost-good-rejected Y]
-    backtest [--db URL] [--module credit] [--from DATE] [--to DATE] [--channel CH]
+    backtest [--module MODULE] [--db URL] [--from DATE] [--to DATE] [--channel CH]
              [--version RULESET_VERSION] [--json] [--lang zh] [--cost-bad X]
              [--cost-good-rejected Y]
 
+MODULE: credit (the default), grading, collection or closing; the costs apply to credit only.
 With ``--book``: RESULTS is the output of ``sales-expert batch`` (CSV or Parquet), FILE an
 outcomes file as ``sales-expert outcomes import`` reads it; nothing is read from or written to
 the audit database. Without: the consultations recorded in the audit database (``--db``, else
 the configured one) and the outcomes recorded on them, selected by the day they were recorded
-(UTC, both ends inclusive), channel and rule-base version (``engine.backtest.store``). Both
-print the same figures. Exit 2 for a bad request — a missing file or column, a date that is not
-one, an unknown module, channel or version, a store option with ``--book``: the message names
-the option, the value and what is allowed, in the command's language.
+(UTC, both ends inclusive), channel and rule-base version (``engine.backtest.store`` for
+credit, ``engine.backtest.store_modules`` for the others). Both print the same figures. Exit 2
+for a bad request — a missing file or column, a date that is not one, an unknown module,
+channel or version, a store option with ``--book``: the message names the option, the value
+and what is allowed, in the command's language.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from engine.audit.store import AuditStore
 from engine.backtest import closing, collection, credit, grading, module_text
 from engine.backtest.module_text import label, num, pct
 from engine.backtest.store import Selection, backtest_store, recorded_versions
+from engine.backtest.store_modules import backtest_store_module
 from engine.errors import excerpt
 from engine.shared import default_engine
 from knowledge_base import load_knowledge
@@ -46,7 +49,8 @@ BOOK_MODULES: dict[str, Callable[[Path, Path, str], dict[str, Any]]] = {
     "collection": collection.backtest,
     "closing": closing.backtest,
 }
-"""The modules other than credit: measured from a results file and an outcomes file."""
+"""The modules other than credit, measured from a results file and an outcomes file (from the
+audit database: ``store_modules``)."""
 STORE_OPTIONS: tuple[tuple[str, str], ...] = (
     ("db", "--db"),
     ("since", "--from"),
@@ -62,7 +66,7 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    text = "Back-test the credit decisions: a batch results file, or the audit database."
+    text = "Back-test the advice of a module: a batch results file, or the audit database."
     p = sub.add_parser(
         "backtest",
         help=text,
@@ -150,9 +154,6 @@ def check(args: argparse.Namespace) -> Request:
     if args.module not in MODULES:
         value, allowed = _shown(args.module), _listed(MODULES, lang)
         raise credit.refuse_option("--module", "unknown_module", lang, value=value, allowed=allowed)
-    if args.module != "credit" and args.book is None:
-        named = load_knowledge().text(f"outcomes.module.{args.module}", lang)
-        raise credit.refuse_option("--module", "module_needs_book", lang, value=named)
     if (args.book is None) != (args.outcomes is None):
         named = "--book" if args.book is not None else "--outcomes"
         raise credit.refuse_option(named, "book_pair", lang)
@@ -180,6 +181,7 @@ def open_store(url: str | None, lang: str) -> AuditStore:
 
 
 def from_store(args: argparse.Namespace, request: Request) -> dict[str, Any]:
+    """The back-test of ``--module`` over the audit database's selected consultations."""
     with open_store(args.db, request.lang) as store:
         version = request.selection.version
         if version is not None:
@@ -189,23 +191,31 @@ def from_store(args: argparse.Namespace, request: Request) -> dict[str, Any]:
                 raise credit.refuse_option(
                     "--version", "unknown_version", request.lang, value=_shown(version), known=shown
                 )
+        if args.module != "credit":
+            return backtest_store_module(store, args.module, request.selection)
         return backtest_store(
             store, request.selection, request.cost_bad, request.cost_good_rejected
         )
 
 
+def from_book(args: argparse.Namespace, request: Request) -> dict[str, Any]:
+    """The back-test of ``--module`` over a results file and its outcomes file."""
+    results, outcomes = Path(args.book), Path(args.outcomes)
+    if args.module in BOOK_MODULES:
+        return BOOK_MODULES[args.module](results, outcomes, args.lang)
+    costs = (request.cost_bad, request.cost_good_rejected)
+    return credit.backtest(results, outcomes, args.lang, *costs)
+
+
 def cmd_backtest(args: argparse.Namespace) -> int:
     request = check(args)
-    if args.module in BOOK_MODULES:
-        measured = BOOK_MODULES[args.module](Path(args.book), Path(args.outcomes), args.lang)
-        print(_dumped(measured) if args.json else module_text.render(measured, args.lang))
-        return 0
-    if args.book is not None:
-        costs = (request.cost_bad, request.cost_good_rejected)
-        figures = credit.backtest(Path(args.book), Path(args.outcomes), args.lang, *costs)
+    figures = from_store(args, request) if args.book is None else from_book(args, request)
+    if args.json:
+        print(_dumped(figures))
+    elif args.module in BOOK_MODULES:
+        print(module_text.render(figures, args.lang))
     else:
-        figures = from_store(args, request)
-    print(_dumped(figures) if args.json else render(figures, args.lang))
+        print(render(figures, args.lang))
     return 0
 
 
@@ -265,17 +275,6 @@ def _coverage(figures: dict[str, Any], lang: str) -> list[str]:
     return [*out, _text("coverage.never", lang, count=len(never), ids=_listed(never, lang))]
 
 
-def _source(figures: dict[str, Any], lang: str) -> list[str]:
-    source = figures["source"]
-    if source["mode"] != "store":
-        return []
-    anything = _text("source.any", lang)
-    values = {key: source[key] or anything for key in ("channel", "version")}
-    values |= {"since": source["from"] or _text("source.start", lang)}
-    values |= {"until": source["to"] or _text("source.now", lang)}
-    return [_text("source.store", lang, database=source["database"], **values)]
-
-
 def _counts(figures: dict[str, Any], lang: str) -> str:
     others = figures["other_module_outcomes"]
     if figures["source"]["mode"] == "store":
@@ -290,7 +289,7 @@ def render(figures: dict[str, Any], lang: str) -> str:
     """The back-test as text, in English or Chinese."""
     ci = figures["auc_ci"] or [None, None]
     lines = [
-        *_source(figures, lang),
+        *module_text.source(figures, lang),
         _text("title", lang, n=figures["n"], bad=figures["bad"],
               rate=pct(figures["bad_rate"], lang)),
         _text("definition", lang, days=figures["bad_definition"]["paid_late_over_days"]),

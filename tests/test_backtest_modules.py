@@ -232,6 +232,8 @@ def check_counts(got: Row, world: World, module: str) -> None:
     assert left_out == (1, 1, others)
     assert got["without_outcome"] == len(module_rows) - len(world.truth[module]) > 0
     assert got[f"not_{module}_rows"] == len(world.table) - len(module_rows)
+    # the keys of the audit store's back-test too (tests/backtest/test_store_modules.py)
+    assert got["superseded_outcomes"] == 0 and got["source"]["mode"] == "book"
 
 
 # -- grading --------------------------------------------------------------------------------
@@ -493,8 +495,3 @@ def test_the_command_prints_the_modules_figures(
     assert main(["backtest", "--module", name, *files, "--lang", "zh"]) == 0
     zh = MODULES[name].backtest(world.with_overdue, world.outcomes, "zh")
     assert capsys.readouterr().out == render(zh, "zh") + "\n"
-
-
-def test_a_module_without_a_results_file_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["backtest", "--module", "closing", "--lang", "zh"]) == 2
-    assert "成交的回测读取结果文件：请提供 --book 与 --outcomes" in capsys.readouterr().err

@@ -1,11 +1,15 @@
 """The closing back-test: are deals won more often with one advised technique than another?
 
-A batch results file is joined with an outcomes file (``join``: by consultation, else the
-customer's last closing row). A row is a closing consultation when the results name its top
-technique (``top_technique``, the one rule CL-120 selects) and the knowledge base knows it: that
-is what is measured, so a consultation that advised none cannot be placed. A deal is decided by
-its LATEST outcome (observation date, then file order): a deal lost and later revived was won,
-one won and then cancelled was lost.
+The deals come from a batch results file joined with an outcomes file (``join``: by
+consultation, else the customer's last closing row), or from the audit store
+(``store_modules``, which reads each consultation as the batch writes its results row). A row
+is a closing consultation when the results name its top technique (``top_technique``, the one
+rule CL-120 selects) and the knowledge base knows it: that is what is measured, so a
+consultation that advised none cannot be placed. ``measure`` decides a deal by its LATEST
+outcome (observation date, then file order, or recording order in the store): a deal lost and
+later revived was won, one won and then cancelled was lost. (In the store, an outcome a
+correction replaced does not count at all: a correction says the first record was wrong, a
+later outcome that something happened later.)
 
 By technique: the win rate with its Wilson interval (small groups flagged) and the technique's
 share of the value of all deals won. Every technique the knowledge base lists is given, the
@@ -15,12 +19,22 @@ ones never advised with n = 0, so that a missing technique shows.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from engine.backtest import metrics
-from engine.backtest.join import Cells, Spec, interval, join, rate_row, ratio
+from engine.backtest.join import (
+    Cells,
+    Linked,
+    Spec,
+    book_source,
+    interval,
+    join,
+    rate_row,
+    ratio,
+)
 from engine.outcomes.model import Outcome
 from knowledge_base import load_knowledge
 
@@ -79,8 +93,14 @@ def figures(deals: list[Deal]) -> dict[str, Any]:
     }
 
 
+def measure(linked: Iterable[Linked], columns: Sequence[str] = ()) -> dict[str, Any]:
+    """The figures of the deals with outcomes, whichever source linked them (``columns`` is
+    not needed: the technique is the one column read)."""
+    return figures([deal(cells, told) for cells, told in linked])
+
+
 def backtest(results: Path, outcomes: Path, lang: str = "en") -> dict[str, Any]:
     """The closing back-test of a batch results file against an outcomes file."""
     joined = join(results, outcomes, SPEC, lang)
-    deals = [deal(cells, told) for cells, told in joined.linked()]
-    return figures(deals) | joined.counts()
+    measured = measure(joined.linked(), joined.columns)
+    return measured | joined.counts() | {"source": book_source(results, outcomes)}

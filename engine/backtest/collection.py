@@ -1,10 +1,12 @@
 """The collection back-test: how much of the overdue money came back, by debtor type and means.
 
-A batch results file is joined with an outcomes file (``join``: by consultation, else the
-customer's last collection row). A row is a collection consultation when the results show a
-debtor type or a collection means. Its outcomes combine: the amounts recovered add up (a debt is
-often repaid in parts), the days to recover are the longest (the debt was recovered when its
-last part came), and ``legal`` / ``written_off`` count if any outcome says so.
+The debts come from a batch results file joined with an outcomes file (``join``: by
+consultation, else the customer's last collection row), or from the audit store
+(``store_modules``, which reads each consultation as the batch writes its results row, the
+overdue amount included). A row is a collection consultation when the results show a debtor
+type or a collection means. ``measure`` combines its outcomes: the amounts recovered add up (a
+debt is often repaid in parts), the days to recover are the longest (the debt was recovered
+when its last part came), and ``legal`` / ``written_off`` count if any outcome says so.
 
 Recovery rate: amount recovered / amount overdue. The overdue amount is an INPUT of the
 consultation (the case's ``collection.overdue_amount``), which a batch repeats in its results
@@ -22,12 +24,24 @@ from __future__ import annotations
 
 import functools
 import statistics
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from engine.backtest import metrics
-from engine.backtest.join import Cells, Spec, amount, interval, join, rate_row, ratio, top
+from engine.backtest.join import (
+    Cells,
+    Linked,
+    Spec,
+    amount,
+    book_source,
+    interval,
+    join,
+    rate_row,
+    ratio,
+    top,
+)
 from engine.outcomes.model import Outcome
 from knowledge_base import load_knowledge
 
@@ -118,7 +132,9 @@ def by_group(debts: list[Debt], key: str) -> list[dict[str, Any]]:
     ]
 
 
-def figures(debts: list[Debt], columns: list[str], overdue_column: str | None) -> dict[str, Any]:
+def figures(
+    debts: list[Debt], columns: Sequence[str], overdue_column: str | None
+) -> dict[str, Any]:
     """The collection figures of the joined debts (the JSON of the back-test)."""
     recovered = sum(d.recovered for d in debts)
     out: dict[str, Any] = {
@@ -136,9 +152,16 @@ def figures(debts: list[Debt], columns: list[str], overdue_column: str | None) -
     return out | {"small_group": metrics.SMALL_GROUP}
 
 
+def measure(linked: Iterable[Linked], columns: Sequence[str]) -> dict[str, Any]:
+    """The figures of the debts with outcomes, whichever source linked them; ``columns`` (the
+    results' columns) say where the overdue amount is and which groups there are."""
+    overdue_column = next((c for c in OVERDUE_COLUMNS if c in columns), None)
+    debts = [debt(cells, told, overdue_column) for cells, told in linked]
+    return figures(debts, columns, overdue_column)
+
+
 def backtest(results: Path, outcomes: Path, lang: str = "en") -> dict[str, Any]:
     """The collection back-test of a batch results file against an outcomes file."""
     joined = join(results, outcomes, SPEC, lang)
-    overdue_column = next((c for c in OVERDUE_COLUMNS if c in joined.columns), None)
-    debts = [debt(cells, told, overdue_column) for cells, told in joined.linked()]
-    return figures(debts, joined.columns, overdue_column) | joined.counts()
+    measured = measure(joined.linked(), joined.columns)
+    return measured | joined.counts() | {"source": book_source(results, outcomes)}

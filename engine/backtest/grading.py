@@ -1,7 +1,9 @@
 """The grading back-test: do better-graded customers really buy again, and bring the revenue?
 
-A batch results file is joined with an outcomes file (``join``: by consultation, else the
-customer's last graded row) and each graded customer is measured by its ``purchases``
+The graded customers come from a batch results file joined with an outcomes file (``join``: by
+consultation, else the customer's last graded row), or from the audit store (``store_modules``:
+recorded consultations and the outcomes recorded on them, a correction replacing what it
+corrects); either way ``measure`` turns each into a ``Customer`` by its ``purchases``
 outcomes: it REPEATED if any of them says so, and its revenue is their sum (two periods
 observed are two periods of purchases, not a correction of one another).
 
@@ -17,12 +19,22 @@ all joined customers and its mean revenue per customer (non-repeaters count, wit
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from engine.backtest import metrics
-from engine.backtest.join import Cells, Spec, interval, join, rate_row, ratio
+from engine.backtest.join import (
+    Cells,
+    Linked,
+    Spec,
+    book_source,
+    interval,
+    join,
+    rate_row,
+    ratio,
+)
 from engine.outcomes.model import Outcome
 from knowledge_base import load_knowledge
 
@@ -109,8 +121,14 @@ def figures(customers: list[Customer]) -> dict[str, Any]:
     }
 
 
+def measure(linked: Iterable[Linked], columns: Sequence[str] = ()) -> dict[str, Any]:
+    """The figures of the graded customers with outcomes, whichever source linked them
+    (``columns``, the results' columns, are not needed: both grades are always read)."""
+    return figures([customer(cells, told) for cells, told in linked])
+
+
 def backtest(results: Path, outcomes: Path, lang: str = "en") -> dict[str, Any]:
     """The grading back-test of a batch results file against an outcomes file."""
     joined = join(results, outcomes, SPEC, lang)
-    customers = [customer(cells, told) for cells, told in joined.linked()]
-    return figures(customers) | joined.counts()
+    measured = measure(joined.linked(), joined.columns)
+    return measured | joined.counts() | {"source": book_source(results, outcomes)}

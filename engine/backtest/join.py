@@ -11,9 +11,12 @@ are not consultations of the module (failed, or without the module's conclusion:
 and every outcome is accounted for.
 
 A row keeps ALL its outcomes, in file order: how several outcomes of one consultation combine
-(purchases of two periods add up; the latest word on a deal decides it) is the module's call.
-Nothing is read from or written to the audit database. ``ratio`` and ``rate_row`` are the
-two figures every module reports the same way (a share, a rate with its Wilson interval).
+(purchases of two periods add up; the latest word on a deal decides it) is the module's call,
+made once in the module's ``measure`` from ``Linked`` pairs, which the audit store's reader
+(``store_modules``) yields as well: the two sources share every figure. Nothing is read from
+or written to the audit database here. ``ratio`` and ``rate_row`` are the two figures every
+module reports the same way (a share, a rate with its Wilson interval); ``left_out`` names the
+counts beside them, the same keys in both modes (and the credit back-test's).
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ from engine.outcomes.table import read_rows as outcome_rows
 LINK_COLUMNS = ("consultation_id", "customer_id")
 Cells = dict[str, str]
 """A results row: column → its cell as the batch wrote it (text, restored, stripped)."""
+Linked = tuple[Cells, list[Outcome]]
+"""A consultation of the module and the outcomes that count for it, in file order (a results
+file) or recording order (the audit store)."""
 
 
 @dataclass(frozen=True)
@@ -71,20 +77,50 @@ class Joined:
     invalid: int = 0
     other_modules: int = 0
 
-    def linked(self) -> Iterator[tuple[Cells, list[Outcome]]]:
+    def linked(self) -> Iterator[Linked]:
         """Each row that has at least one outcome, with its outcomes (file order)."""
         for index in sorted(self.outcomes):
             yield self.rows[index], self.outcomes[index]
 
     def counts(self) -> dict[str, int]:
-        """The rows and outcomes left out, under the names the credit figures use."""
-        return {
-            "unmatched": self.unmatched,
-            "invalid_outcomes": self.invalid,
-            "other_module_outcomes": self.other_modules,
-            "without_outcome": len(self.rows) - len(self.outcomes),
-            f"not_{self.module}_rows": self.not_module_rows,
-        }
+        """The rows and outcomes left out, under the names the credit figures use (a file's
+        ``corrects`` names records, not its rows: nothing is superseded in a file)."""
+        return left_out(
+            self.module,
+            unmatched=self.unmatched,
+            invalid=self.invalid,
+            others=self.other_modules,
+            without=len(self.rows) - len(self.outcomes),
+            not_module=self.not_module_rows,
+            superseded=0,
+        )
+
+
+def left_out(
+    module: str,
+    *,
+    unmatched: int,
+    invalid: int,
+    others: int,
+    without: int,
+    not_module: int,
+    superseded: int,
+) -> dict[str, int]:
+    """The outcomes and consultations the figures leave out, by the keys both modes give (one
+    place, so that a results file and the audit store cannot drift apart)."""
+    return {
+        "unmatched": unmatched,
+        "invalid_outcomes": invalid,
+        "other_module_outcomes": others,
+        "without_outcome": without,
+        f"not_{module}_rows": not_module,
+        "superseded_outcomes": superseded,
+    }
+
+
+def book_source(results: Path, outcomes: Path) -> dict[str, str]:
+    """Where a book-mode back-test read (the ``source`` key, as the credit back-test gives)."""
+    return {"mode": "book", "book": str(results), "outcomes": str(outcomes)}
 
 
 def cell(value: object) -> str:
@@ -206,12 +242,15 @@ __all__ = [
     "BacktestFileError",
     "Cells",
     "Joined",
+    "Linked",
     "Spec",
     "amount",
+    "book_source",
     "cell",
     "check_results",
     "interval",
     "join",
+    "left_out",
     "link",
     "rate_row",
     "ratio",

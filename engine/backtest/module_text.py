@@ -1,12 +1,16 @@
 """The grading, collection and closing back-tests told in English or Chinese.
 
 ``render(figures, lang)`` takes the JSON of ``grading.backtest``, ``collection.backtest`` or
-``closing.backtest`` (told apart by ``figures["module"]``) and returns the lines the CLI
-prints. Every sentence is a text of ``knowledge_base/texts/<lang>/backtest_modules.yaml``;
-values are shown by their labels, rates as percentages the way the credit back-test shows them
-(``12.3 %`` in English, ``12.3%`` in Chinese), amounts grouped in yuan, and a figure that
-cannot be computed as "not available" (never Python's ``None``). Groups without a row are named
-together in one line rather than each given a line of empty figures.
+``closing.backtest`` (told apart by ``figures["module"]``), or of the same back-test over the
+audit store (``store_modules``: ``figures["source"]["mode"]`` is ``store``), and returns the
+lines the CLI prints. The store's back-test opens with the selection it read (``source``, the
+line the credit back-test prints too) and ends with the store's counts (superseded outcomes
+among them) rather than a file's. Every sentence is a text of
+``knowledge_base/texts/<lang>/backtest_modules.yaml``; values are shown by their labels, rates
+as percentages the way the credit back-test shows them (``12.3 %`` in English, ``12.3%`` in
+Chinese), amounts grouped in yuan, and a figure that cannot be computed as "not available"
+(never Python's ``None``). Groups without a row are named together in one line rather than
+each given a line of empty figures.
 """
 
 from __future__ import annotations
@@ -87,11 +91,32 @@ def rows(table: list[Row], key: str, topic: str, lang: str, line: Line, unnamed:
     return out
 
 
+def from_store(figures: Row) -> bool:
+    """Whether the figures were read from the audit store (a results file's may lack
+    ``source``: they were made before it was given)."""
+    return bool(figures.get("source", {}).get("mode") == "store")
+
+
+def source(figures: Row, lang: str) -> list[str]:
+    """The database and the selection a store back-test read (of any module); none for a
+    results file."""
+    if not from_store(figures):
+        return []
+    found, kb = figures["source"], load_knowledge()
+    anything = kb.text("backtest.source.any", lang)
+    values = {key: found[key] or anything for key in ("channel", "version")}
+    values |= {"since": found["from"] or kb.text("backtest.source.start", lang)}
+    values |= {"until": found["to"] or kb.text("backtest.source.now", lang)}
+    return [kb.text("backtest.source.store", lang, database=found["database"], **values)]
+
+
 def counts(figures: Row, lang: str) -> str:
-    """The outcomes and rows left out, as the credit back-test counts them."""
+    """The outcomes and rows left out, as the credit back-test counts them (the store's
+    counts for a store back-test)."""
     module = figures["module"]
+    store = from_store(figures)
     return _text(
-        "counts",
+        "store_counts" if store else "counts",
         lang,
         unmatched=figures["unmatched"],
         invalid=figures["invalid_outcomes"],
@@ -99,6 +124,7 @@ def counts(figures: Row, lang: str) -> str:
         without=figures["without_outcome"],
         module=load_knowledge().text(f"outcomes.module.{module}", lang),
         not_module=figures[f"not_{module}_rows"],
+        superseded=figures.get("superseded_outcomes", 0),
     )
 
 
@@ -192,4 +218,4 @@ RENDERERS: dict[str, Callable[[Row, str], list[str]]] = {
 def render(figures: Row, lang: str) -> str:
     """The back-test of grading, collection or closing as text, in English or Chinese."""
     lines = RENDERERS[figures["module"]](figures, lang)
-    return "\n".join([*lines, counts(figures, lang)])
+    return "\n".join([*source(figures, lang), *lines, counts(figures, lang)])

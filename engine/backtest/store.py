@@ -102,7 +102,7 @@ def _day(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
-def _json_text(backend: str, column: Any, *path: str) -> sa.ColumnElement[Any]:
+def json_text(backend: str, column: Any, *path: str) -> sa.ColumnElement[Any]:
     """The value at ``path`` of a JSON text column (SQLite: its SQL value; PostgreSQL: text)."""
     if backend == "sqlite":
         return sa.func.json_extract(column, "$." + ".".join(path))
@@ -129,10 +129,10 @@ def _risk(backend: str, table: sa.FromClause) -> sa.ScalarSelect[Any]:
     return sa.select(found).where(topic.in_(RISK_TOPICS)).scalar_subquery()
 
 
-def _corrected(backend: str, outcome: sa.FromClause) -> sa.Exists:
+def corrected(backend: str, outcome: sa.FromClause) -> sa.Exists:
     """Another outcome of the same consultation names this one in ``corrects``."""
     later = records.alias("later")
-    corrects = sa.cast(_json_text(backend, later.c.payload, "outcome", "corrects"), sa.Integer)
+    corrects = sa.cast(json_text(backend, later.c.payload, "outcome", "corrects"), sa.Integer)
     return sa.exists().where(
         later.c.kind == OUTCOME_KIND,
         later.c.ref_id == outcome.c.ref_id,
@@ -144,7 +144,7 @@ def cases_query(backend: str, selection: Selection) -> sa.Select[Any]:
     """The selected credit consultations joined with their counted credit outcomes: one row
     per (consultation, outcome), in consultation order."""
     c, o = records.alias("c"), records.alias("o")
-    days = sa.cast(_json_text(backend, o.c.payload, "outcome", "days_late"), sa.Integer)
+    days = sa.cast(json_text(backend, o.c.payload, "outcome", "days_late"), sa.Integer)
     return (
         sa.select(
             c.c.id,
@@ -158,7 +158,7 @@ def cases_query(backend: str, selection: Selection) -> sa.Select[Any]:
         .select_from(c.join(o, o.c.ref_id == c.c.id))
         .where(*selection.clauses(c), c.c.decision.is_not(None))
         .where(o.c.kind == OUTCOME_KIND, o.c.modules == join_ids([MODULE]))
-        .where(~_corrected(backend, o))
+        .where(~corrected(backend, o))
         .order_by(c.c.id)
     )
 
@@ -210,7 +210,7 @@ def _counts(conn: sa.Connection, selection: Selection) -> dict[str, int]:
         sa.select(sa.func.count(), credit).select_from(c).where(*selection.clauses(c))
     ).one()
     is_credit = o.c.modules == join_ids([MODULE])
-    superseded = sa.and_(is_credit, _corrected(conn.dialect.name, o))
+    superseded = sa.and_(is_credit, corrected(conn.dialect.name, o))
     tallies = sa.select(
         sa.func.count(sa.case((~is_credit, 1))), sa.func.count(sa.case((superseded, 1)))
     ).select_from(c.join(o, o.c.ref_id == c.c.id))

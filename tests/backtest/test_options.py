@@ -68,6 +68,16 @@ BAD = [
         "--db: “sqlite:////nowhere/audit.db”处没有审计数据库",
     ),
     (
+        ["--module", "grading", "--db", "sqlite:////nowhere/audit.db"],
+        "--db: no audit database at “sqlite:////nowhere/audit.db”",
+        "--db: “sqlite:////nowhere/audit.db”处没有审计数据库",
+    ),
+    (
+        ["--module", "closing", "--book", "r.csv", "--outcomes", "o.csv", "--from", "2025-01-01"],
+        "--from: selects consultations in the audit database; it does not apply with --book",
+        "--from: 该选项用于筛选审计数据库中的咨询，不能与 --book 同时使用",
+    ),
+    (
         ["--db", "mysql://localhost/audit"],
         "--db: “mysql://localhost/audit” is not a database URL: give `sqlite:///FILE`",
         "--db: “mysql://localhost/audit”不是数据库地址：请使用 `sqlite:///FILE`",
@@ -124,3 +134,8 @@ def test_an_empty_store_gives_empty_figures(
     assert '"n": 0' in out and '"auc": null' in out
     assert main(["backtest", "--db", url]) == 0
     assert "Credit back-test: 0 customers" in capsys.readouterr().out
+    assert main(["backtest", "--module", "closing", "--db", url, "--json"]) == 0
+    out = capsys.readouterr().out
+    assert '"n": 0' in out and '"not_closing_rows": 0' in out
+    assert main(["backtest", "--module", "grading", "--db", url, "--lang", "zh"]) == 0
+    assert "客户分级回测：有结果的客户 0 个" in capsys.readouterr().out
