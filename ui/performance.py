@@ -9,9 +9,8 @@ refusals turned into lines a person reads, and the last result kept in the sessi
 rerun (a language switch, a page visit) does not measure again what has not changed.
 
 **Modules by source.** ``STORE_MODULES`` and ``FILE_MODULES`` map a module to the call that
-measures it; the page's module selector offers exactly their keys. Measuring another module
-over the audit database is one more entry in ``STORE_MODULES`` (the engine function being
-written in ``engine/backtest/``); the page draws any module's figures from its ``module`` key.
+measures it; the page's module selector offers exactly their keys (today every module from
+both sources); the page draws any module's figures from its ``module`` key.
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from engine.audit.errors import AuditError
 from engine.audit.store import AuditStore
 from engine.backtest import closing, collection, credit, grading
 from engine.backtest.store import Selection, backtest_store
+from engine.backtest.store_modules import backtest_store_module
 from engine.errors import InputError, excerpt
 from engine.outcomes.table import MAX_FILE_BYTES
 from ui.i18n import kb, lang
@@ -60,6 +60,9 @@ FileRun = Callable[[Path, Path, str, Costs], Figures]
 
 STORE_MODULES: dict[str, StoreRun] = {
     "credit": lambda audit, selection, costs: backtest_store(audit, selection, *costs),
+    "grading": lambda audit, selection, _: backtest_store_module(audit, "grading", selection),
+    "collection": lambda audit, selection, _: backtest_store_module(audit, "collection", selection),
+    "closing": lambda audit, selection, _: backtest_store_module(audit, "closing", selection),
 }
 """Modules measured over the audit database (one line per module)."""
 FILE_MODULES: dict[str, FileRun] = {

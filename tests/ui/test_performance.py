@@ -21,10 +21,12 @@ from streamlit.testing.v1 import AppTest
 
 import ui.performance as perf
 from benchmarks.cases import generate_cases
+from engine.audit.records import RecordFilter
 from engine.audit.store import AuditStore
 from engine.backtest import closing, collection, credit, grading
 from engine.backtest.module_text import days, money, num, pct
 from engine.backtest.store import Selection, backtest_store
+from engine.backtest.store_modules import backtest_store_module
 from engine.batch import BatchOptions, run_batch
 from engine.batch.mapping import case_to_row
 from engine.outcomes.model import COLUMNS, Outcome
@@ -249,6 +251,32 @@ def test_costs_measure_again() -> None:
     figures = backtest_store(store, Selection(), 1.0, 3.0)
     check_credit(at, figures)
     assert text("cost.note", cost_bad="1", cost_good="3") in texts(at, "caption")
+
+
+def test_store_mode_measures_grading_too() -> None:
+    """Another module over the recorded consultations: the page shows what the engine's store
+    back-test of that module gives (repeat purchases recorded on the graded customers)."""
+    store = seeded(outcomes=False)
+    today = dt.date.today().isoformat()
+    graded = store.list_records(RecordFilter(kind="consultation", module="grading"), limit=1000)
+    told = [
+        Outcome.model_validate(
+            {"consultation_id": record.id, "module": "grading", "observed_at": today}
+            | {"outcome": "purchases", "repeat_purchase": record.id % 3 != 0}
+            | {"revenue": 1000 * (record.id % 5) if record.id % 3 else 0}
+        )
+        for record in graded
+    ]
+    store.record_outcomes(told, MANAGER)
+    at = opened()
+    at.radio(key="performance_store_module").set_value("grading").run()
+    assert not at.exception, at.exception
+    figures = backtest_store_module(store, "grading", Selection())
+    assert figures["n"] == len(told) and 0 < figures["repeat"] < figures["n"]
+    assert metric_values(at)[:2] == [f"{figures['n']:,}", pct(figures["repeat_rate"], "en")]
+    tiers = frames(at)[0]
+    assert column(tiers, "grading.n") == [r["n"] for r in figures["by_tier"]]
+    assert column(tiers, "grading.rate") == [r["repeat_rate"] for r in figures["by_tier"]]
 
 
 def test_an_empty_store_says_how_to_record_outcomes() -> None:

@@ -101,10 +101,6 @@ def from_store() -> Measured | None:
         st.error(pt("unavailable", problem=plain(exc)))
         return None
     module = module_choice(perf.STORE_MODULE, list(perf.STORE_MODULES))
-    elsewhere = [m for m in perf.FILE_MODULES if m not in perf.STORE_MODULES]
-    if elsewhere:
-        named = pt("separator").join(t(f"module.{m}") for m in elsewhere)
-        st.caption(pt("store_modules", modules=named))
     selection = store_filters(versions)
     costs = chosen_costs(module)
     if selection is None:
