@@ -114,7 +114,7 @@ def _shown(value: str) -> str:
     return excerpt(value, quoted=False)
 
 
-def _date(option: str, value: str | None, lang: str) -> date | None:
+def option_day(option: str, value: str | None, lang: str) -> date | None:
     """A ``YYYY-MM-DD`` date, or exit 2 naming the option and the value."""
     if value is None:
         return None
@@ -137,7 +137,7 @@ def _cost(option: str, value: str, lang: str) -> float:
 
 
 def _selection(args: argparse.Namespace, lang: str) -> Selection:
-    since, until = _date("--from", args.since, lang), _date("--to", args.until, lang)
+    since, until = option_day("--from", args.since, lang), option_day("--to", args.until, lang)
     if since is not None and until is not None and since > until:
         raise credit.refuse_option("--from", "period_reversed", lang, since=since, until=until)
     if args.channel is not None and args.channel not in CHANNELS:

@@ -80,33 +80,51 @@ class Period:
     """One period's values per line: category ids, or numbers (None: not given)."""
 
     file: Path
+    """The results file; for a period of the audit database, its name (``name``)."""
     rows: int = 0
     categories: dict[str, list[str]] = field(default_factory=dict)
     numbers: dict[str, list[float | None]] = field(default_factory=dict)
+    name: str = ""
+    """How the text names the period: the file's name unless set."""
+
+    @property
+    def shown(self) -> str:
+        return self.name or self.file.name
 
 
 def _cell(value: object) -> str:
     return "" if value is None else restore_cell(str(value)).strip()
 
 
+def empty_period(file: Path, name: str = "") -> Period:
+    """A period with a list for every conclusion line, before any row."""
+    period = Period(file, name=name)
+    period.categories = {name: [] for name in CATEGORIES}
+    period.numbers = {name: [] for name in SCORES}
+    return period
+
+
+def add_row(period: Period, cells: dict[str, str], inputs: tuple[str, ...]) -> None:
+    """One consulted row (a results row, or a recorded consultation as one): its conclusions,
+    its score when it has a credit decision, and ``inputs``."""
+    period.rows += 1
+    for name in CATEGORIES:
+        if cells.get(name):
+            period.categories[name].append(cells[name])
+    if cells.get("credit_decision"):
+        for name in SCORES:
+            period.numbers[name].append(number_cell(name, cells.get(name)))
+    add_inputs(period, cells, inputs)
+
+
 def read_results(path: Path, option: str, inputs: tuple[str, ...], lang: str) -> Period:
     """The ok rows of a results file: its conclusions, its score and the inputs it carries."""
     check_columns(path, ("status", *CATEGORIES, *SCORES), option, lang)
-    period = Period(path)
-    period.categories = {name: [] for name in CATEGORIES}
-    period.numbers = {name: [] for name in SCORES}
+    period = empty_period(path)
     for _, row in read_rows(path):
         cells = {name: _cell(value) for name, value in row.items()}
-        if cells["status"] != "ok":
-            continue
-        period.rows += 1
-        for name in CATEGORIES:
-            if cells[name]:
-                period.categories[name].append(cells[name])
-        if cells["credit_decision"]:
-            for name in SCORES:
-                period.numbers[name].append(number_cell(name, cells[name]))
-        add_inputs(period, cells, inputs)
+        if cells["status"] == "ok":
+            add_row(period, cells, inputs)
     if not period.rows:
         raise refuse(option, "stability.error.no_rows", lang, path=str(path))
     return period
@@ -347,11 +365,17 @@ def line_json(line: Line) -> dict[str, Any]:
     }
 
 
+def _period_json(period: Period) -> dict[str, Any]:
+    if period.name:
+        return {"period": period.name, "rows": period.rows}
+    return {"file": str(period.file), "rows": period.rows}
+
+
 def to_json(comparison: Comparison) -> dict[str, Any]:
     """The whole comparison for ``sales-expert stability --json``."""
     return {
-        "new": {"file": str(comparison.new.file), "rows": comparison.new.rows},
-        "baseline": {"file": str(comparison.baseline.file), "rows": comparison.baseline.rows},
+        "new": _period_json(comparison.new),
+        "baseline": _period_json(comparison.baseline),
         "inputs_from": comparison.inputs_from,
         "thresholds": {"watch": metrics.PSI_WATCH, "shift": metrics.PSI_SHIFT},
         "lines": [line_json(line) for line in comparison.lines],

@@ -32,7 +32,7 @@ model refuses today is counted ``invalid_outcomes`` rather than guessed at. Why 
 than parsing payloads in Python: sending the conclusions alone to Python costs more than
 filtering them in the database (measured on PostgreSQL, 10,000 consultations), and a payload
 is 6–14 KB. Parsing the payload is most of the cost: on PostgreSQL it is cast to ``jsonb``
-once per consultation (``_document``), which halved the collection query (it reads the
+once per consultation (``payload_document``), which halved the collection query (it reads the
 conclusions and an input); SQLite parses it once per JSON function, so collection pays a
 second parse there (about a third more than grading). Every consultation of the module is
 read, with an outcome or not: ``is_row`` (Python, the one definition) tells the consultations
@@ -144,7 +144,7 @@ def _cell(take: str, found: Found) -> str:
     return cell((ranked if take == "top" else found)[0][0])
 
 
-def _document(backend: str, table: sa.FromClause) -> tuple[sa.FromClause, Any]:
+def payload_document(backend: str, table: sa.FromClause) -> tuple[sa.FromClause, Any]:
     """Where a consultation's payload is read from: its text on SQLite (every JSON function
     parses it); on PostgreSQL the payload cast to ``jsonb`` once, in a LATERAL subquery, since
     the cast is most of the cost (``OFFSET 0`` keeps the planner from copying it into every
@@ -156,7 +156,7 @@ def _document(backend: str, table: sa.FromClause) -> tuple[sa.FromClause, Any]:
     return table.join(once, sa.true()), once.c.doc
 
 
-def _conclusions(backend: str, document: Any, topics: Sequence[str]) -> Any:
+def concluded(backend: str, document: Any, topics: Sequence[str]) -> Any:
     """``[[index, topic, value, score], …]`` of the consultation's conclusions of ``topics``,
     found by the database in its payload (None or [] when there are none)."""
     if backend == "sqlite":
@@ -175,7 +175,7 @@ def _conclusions(backend: str, document: Any, topics: Sequence[str]) -> Any:
     return sa.select(found).where(topic.in_(topics)).scalar_subquery()
 
 
-def _input(backend: str, document: Any, column: Column) -> Any:
+def case_input(backend: str, document: Any, column: Column) -> Any:
     """An input of the case (``collection.overdue_amount``): a number on SQLite, text on
     PostgreSQL (``cell`` makes both the text a results file has)."""
     path = ("case", *column.topic.split("."))
@@ -201,12 +201,12 @@ def rows_query(backend: str, selection: Selection, module: str) -> sa.Select[Any
     outcome, one row without any), in consultation then recording order."""
     got, c = READERS[module], records.alias("c")
     counted = _counted(backend, module)
-    consultations, document = _document(backend, c)
+    consultations, document = payload_document(backend, c)
     return (
         sa.select(
             c.c.id,
-            _conclusions(backend, document, got.topics).label("conclusions"),
-            *(_input(backend, document, column) for column in got.inputs),
+            concluded(backend, document, got.topics).label("conclusions"),
+            *(case_input(backend, document, column) for column in got.inputs),
             counted.c.id.label("outcome_id"),
             counted.c.facts,
         )
