@@ -23,6 +23,7 @@ from engine import (
     cli_demo,
     cli_memo,
     cli_outcomes,
+    cli_policy,
     cli_stability,
 )
 from engine.api import consult, default_engine
@@ -149,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_backtest(sub)
     cli_calibrate.register(sub)
     cli_stability.register(sub)
+    cli_policy.register(sub)
     return parser
 
 

@@ -8,6 +8,11 @@ Tables:
   no update or delete path.
 - ``audit_rulebases``: each rule-base version's content, stored once, as the canonical JSON
   that hashes to the version (so it verifies itself).
+- ``policy_drafts`` and ``policy_changes`` (since schema 4): named policy drafts, overlays on a
+  rule-base version, and their changes (a parameter value, a rule switched off or back on), each
+  with who, when and why (``engine.policy``). Changes are only ever inserted: a change undoing
+  an earlier one is a later change, the last change of a target being its effective value; the
+  draft's ``status`` is the one column a later step of the workbench may update.
 - ``audit_schema``: one row per schema version applied. Opening a database runs the upgrade
   steps in ``MIGRATIONS`` from its version to ``SCHEMA_VERSION`` in one transaction; steps only
   add (tables, nullable columns, indexes), so an upgrade never loses records. A database newer
@@ -26,7 +31,7 @@ import sqlalchemy as sa
 
 from engine.audit.errors import AuditUnavailable
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 metadata = sa.MetaData()
 
 schema_versions = sa.Table(
@@ -75,6 +80,41 @@ records = sa.Table(
     sa.Column("hmac", sa.String(64)),
 )
 
+policy_drafts = sa.Table(
+    "policy_drafts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("base_version", sa.String(40), nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("author", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.UniqueConstraint("name", name="uq_policy_drafts_name"),
+)
+
+policy_changes = sa.Table(
+    "policy_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column(
+        "draft_id",
+        sa.Integer,
+        sa.ForeignKey("policy_drafts.id", name="fk_policy_changes_draft"),
+        nullable=False,
+    ),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("at", sa.String(32), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("target", sa.String(120), nullable=False),
+    sa.Column("value", sa.Double),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.UniqueConstraint("draft_id", "seq", name="uq_policy_changes_draft_seq"),
+)
+
 Migration = Callable[[sa.Connection], None]
 
 
@@ -93,7 +133,48 @@ def _add_signature(conn: sa.Connection) -> None:
     conn.execute(sa.text("ALTER TABLE audit_records ADD COLUMN hmac VARCHAR(64)"))
 
 
-MIGRATIONS: dict[int, Migration] = {2: _add_batch_ref, 3: _add_signature}
+_POLICY_TABLES_V4 = (
+    """CREATE TABLE IF NOT EXISTS policy_drafts (
+        id INTEGER NOT NULL,
+        name VARCHAR(80) NOT NULL,
+        base_version VARCHAR(40) NOT NULL,
+        created_at VARCHAR(32) NOT NULL,
+        author VARCHAR(200) NOT NULL,
+        role VARCHAR(32) NOT NULL,
+        status VARCHAR(16) NOT NULL,
+        reason TEXT NOT NULL,
+        PRIMARY KEY (id),
+        CONSTRAINT uq_policy_drafts_name UNIQUE (name)
+    )""",
+    """CREATE TABLE IF NOT EXISTS policy_changes (
+        id INTEGER NOT NULL,
+        draft_id INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        at VARCHAR(32) NOT NULL,
+        actor VARCHAR(200) NOT NULL,
+        role VARCHAR(32) NOT NULL,
+        kind VARCHAR(16) NOT NULL,
+        target VARCHAR(120) NOT NULL,
+        value DOUBLE PRECISION,
+        reason TEXT NOT NULL,
+        PRIMARY KEY (id),
+        CONSTRAINT fk_policy_changes_draft FOREIGN KEY (draft_id) REFERENCES policy_drafts (id),
+        CONSTRAINT uq_policy_changes_draft_seq UNIQUE (draft_id, seq)
+    )""",
+)
+
+
+def _add_policy_drafts(conn: sa.Connection) -> None:
+    """Schema 4: the policy workbench's drafts and their changes, two new tables (nothing else
+    changes). Plain DDL frozen at this version, the same on SQLite and PostgreSQL, so that a
+    later step altering the live table definitions above still upgrades a schema-3 database;
+    ``IF NOT EXISTS``: a database taken back to an older version number with the tables left
+    (as the upgrade tests do) upgrades too."""
+    for statement in _POLICY_TABLES_V4:
+        conn.execute(sa.text(statement))
+
+
+MIGRATIONS: dict[int, Migration] = {2: _add_batch_ref, 3: _add_signature, 4: _add_policy_drafts}
 """Upgrade step to each version after 1, run in order on an older database."""
 
 
@@ -131,6 +212,8 @@ __all__ = [
     "SCHEMA_VERSION",
     "ensure_schema",
     "metadata",
+    "policy_changes",
+    "policy_drafts",
     "records",
     "rulebases",
     "schema_version",

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, Generic, TextIO, TypeVar
 
 from engine.audit.config import load_settings
 from engine.audit.recording import shared_store
@@ -57,9 +57,13 @@ from engine.shared import default_engine
 from knowledge_base.facts import Case
 
 T = TypeVar("T")
+J = TypeVar("J")
+R = TypeVar("R")
 ERROR_VALUE_CHARS = 200
 """Most characters of a rejected value the errors file quotes."""
-Outcome = tuple[int, str, str, list[Any] | None, list[tuple[str, Any, str]] | None]
+Problem = tuple[str, Any, str]
+"""(field, value as the errors file quotes it, message): one line of the errors file."""
+Outcome = tuple[int, str, str, list[Any] | None, list[Problem] | None]
 """(row, consultation id, customer id, output cells or None, problems or None)."""
 
 
@@ -163,20 +167,8 @@ def consult_chunk(job: Job) -> list[Outcome]:
         try:
             case = parse_case(row_to_case(row))
             result = engine.consult(case, lang=lang, what_if=what_if)
-        except InputError as exc:
-            problems = [(p.field, _cell_value(p.value), p.message) for p in exc.problems]
-            outcomes.append((number, consultation_id, customer, None, problems))
-            continue
         except SalesExpertError as exc:
-            outcomes.append(
-                (
-                    number,
-                    consultation_id,
-                    customer,
-                    None,
-                    [("(engine)", None, f"[{exc.code}] {exc}")],
-                )
-            )
+            outcomes.append((number, consultation_id, customer, None, row_problems(exc)))
             continue
         outcomes.append((number, consultation_id, customer, list(result_cells(result, case)), None))
         consulted.append((number, result, case))
@@ -187,6 +179,19 @@ def consult_chunk(job: Job) -> list[Outcome]:
             for n, cid, cust, cells, problems in outcomes
         ]
     return outcomes
+
+
+def row_problems(exc: SalesExpertError, where: str = "(engine)") -> list[Problem]:
+    """A failed row's lines for the errors file: each input problem with its value cut to an
+    excerpt, or the engine's error (its code and message) under ``where``."""
+    if isinstance(exc, InputError):
+        return [(p.field, _cell_value(p.value), p.message) for p in exc.problems]
+    return [(where, None, f"[{exc.code}] {exc}")]
+
+
+def error_rows(number: int, problems: list[Problem]) -> list[list[Any]]:
+    """The errors file's rows (``ERROR_HEADER``) of one failed input row."""
+    return [[number, f, "" if v is None else v, m] for f, v, m in problems]
 
 
 def _cell_value(value: object) -> object:
@@ -204,7 +209,9 @@ def _recording(options: BatchOptions) -> Recording | None:
     return Recording(options.actor or settings.actor, options.role or settings.role)
 
 
-def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Lists of ``size`` items (the last one shorter), taken lazily: chunks and windows of a
+    stream that is never held whole."""
     iterator = iter(items)
     while chunk := list(itertools.islice(iterator, size)):
         yield chunk
@@ -237,17 +244,17 @@ EMPTY_CELLS = [""] * len(OUTPUT_COLUMNS)
 
 def _write(outcomes: list[Outcome], out: Journal, errors: Journal, state: Checkpoint) -> None:
     out_rows: list[list[Any]] = []
-    error_rows: list[list[Any]] = []
+    errors_out: list[list[Any]] = []
     for number, consultation_id, customer, cells, problems in outcomes:
         if cells is not None:
             out_rows.append([number, consultation_id, customer, "ok", *cells])
             state.ok += 1
         else:
             out_rows.append([number, consultation_id, customer, "failed", *EMPTY_CELLS])
-            error_rows.extend([number, f, "" if v is None else v, m] for f, v, m in problems or [])
+            errors_out.extend(error_rows(number, problems or []))
             state.failed += 1
     out.append(out_rows)
-    errors.append(error_rows)
+    errors.append(errors_out)
 
 
 def run_batch(
@@ -267,14 +274,14 @@ def run_batch(
     out = Journal(options.journal_path, OUTPUT_HEADER, state.out_bytes)
     errors = Journal(options.errors_path, ERROR_HEADER, state.errors_bytes)
     progress = Progress(count_rows(options.input), state.rows_done, stream)
-    chunks = _batched(read_rows(options.input, skip=state.rows_done), options.chunk_rows)
+    chunks = batched(read_rows(options.input, skip=state.rows_done), options.chunk_rows)
     recording = _recording(options)
     jobs: Iterator[Job] = (
         (key, options.lang, recording, chunk, options.what_if) for chunk in chunks
     )
     try:
-        with WorkerPool(options.workers) as pool:
-            for window in pool.windows(_batched(jobs, max(1, options.workers) * 4)):
+        with WorkerPool(options.workers, consult_chunk) as pool:
+            for window in pool.windows(batched(jobs, max(1, options.workers) * 4)):
                 for outcomes in window:
                     _write(outcomes, out, errors, state)
                     state.rows_done += len(outcomes)
@@ -303,34 +310,38 @@ def _finish(options: BatchOptions, state: Checkpoint) -> None:
     state.save(options.checkpoint_path)
 
 
-class WorkerPool:
-    """Consults chunks in order: in this process for one worker, in a process pool for more."""
+class WorkerPool(Generic[J, R]):
+    """Runs ``work`` on chunks in order: in this process for one worker, in a process pool for
+    more. ``work`` is a module-level function (the pool pickles it by name) that builds what it
+    needs in the worker process from the job: ``consult_chunk`` for a batch run, the policy
+    simulation's comparison of two policies (``engine.policy.simulate``)."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, work: Callable[[J], R]) -> None:
+        self._work = work
         self._pool: Any = None
         if workers > 1:
             default_engine()  # loaded before forking, so that every worker shares it
             context = multiprocessing.get_context(_start_method())
             self._pool = context.Pool(workers, initializer=_warm)
 
-    def windows(self, windows: Iterator[list[Job]]) -> Iterator[list[list[Outcome]]]:
+    def windows(self, windows: Iterator[list[J]]) -> Iterator[list[R]]:
         """Each window's outcomes, in input order. With workers, the next window is already
         being consulted while the caller writes this one (at most two windows in memory);
         otherwise the workers would wait on every write and checkpoint."""
         if self._pool is None:
             for jobs in windows:
-                yield [consult_chunk(job) for job in jobs]
+                yield [self._work(job) for job in jobs]
             return
         pending = None
         for jobs in windows:
-            submitted = self._pool.map_async(consult_chunk, jobs, chunksize=1)
+            submitted = self._pool.map_async(self._work, jobs, chunksize=1)
             if pending is not None:
                 yield pending.get()
             pending = submitted
         if pending is not None:
             yield pending.get()
 
-    def __enter__(self) -> WorkerPool:
+    def __enter__(self) -> WorkerPool[J, R]:
         return self
 
     def __exit__(self, kind: object, *_: object) -> None:

@@ -1,0 +1,186 @@
+"""``sales-expert policy simulate``: what a policy change would change on a customer book.
+
+    policy simulate (--overlay FILE | DRAFT) --book BOOK [--outcomes FILE] [--workers N]
+                    [--json] [--lang zh] [--cost-bad X --cost-good-rejected Y] [--errors FILE]
+
+Runs every row of BOOK (an input book as `sales-expert batch` reads it: CSV or Parquet) through
+today's policy (the champion) and through the changed one (the challenger): today's rule base
+with the parameter values of an overlay FILE (`sales-expert calibrate --out`) or of a DRAFT of
+the policy workbench, and its rules switched off. Prints, per topic, the migration of answers
+(from → to counts) and the share that changed; the approval rate and total recommended limit
+under each policy; with an outcomes FILE (as `sales-expert backtest --book` reads it, linked to
+the book's rows by customer id, or by a `consultation_id` column of the book), the bad rate
+among approved and the cost under each; and the first changed rows with both policies'
+principal reasons. Rows that fail are counted and listed in the errors file (default:
+BOOK.simulate-errors.csv). Nothing is recorded. Exit 2 on a bad request, naming the option or
+file, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+from engine.audit.errors import AuditRequestError
+from engine.backtest.credit import DEFAULT_COST_BAD, DEFAULT_COST_GOOD_REJECTED, refuse_option
+from engine.batch.progress import Progress
+from engine.calibrate.book import refuse
+from engine.errors import InputError, excerpt
+from engine.policy.change import PolicyChange
+from engine.policy.drafts import load_change
+from engine.policy.simulate import simulate
+from engine.policy.simulate_text import render
+from knowledge_base import load_knowledge
+
+EXIT_INPUT = 2
+MAX_WORKERS = 64
+"""Most worker processes asked for: a typo (``--workers 400``) must not fork hundreds."""
+
+
+def add_simulate(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``simulate`` to the sub-commands of ``sales-expert policy``."""
+    p = subs.add_parser(
+        "simulate",
+        help="Run a book through today's policy and a changed one; report what would change.",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("draft", nargs="?", metavar="DRAFT", help="a draft of the policy workbench")
+    p.add_argument("--overlay", metavar="FILE", help="parameter overlay file (instead of DRAFT)")
+    p.add_argument("--db", metavar="URL", help="audit database of the DRAFT (default: configured)")
+    p.add_argument("--book", help="input book (CSV or Parquet), as `sales-expert batch` reads it")
+    p.add_argument("--outcomes", metavar="FILE", help="outcomes file (CSV or Parquet)")
+    p.add_argument("--workers", help="worker processes (default: all cores)")
+    p.add_argument(
+        "--errors", metavar="FILE", help="errors file (default: BOOK.simulate-errors.csv)"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON for machines")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language (en, zh)")
+    p.add_argument(
+        "--cost-bad",
+        default=str(DEFAULT_COST_BAD),
+        help="cost of approving a customer who goes bad (default %(default)s)",
+    )
+    p.add_argument(
+        "--cost-good-rejected",
+        default=str(DEFAULT_COST_GOOD_REJECTED),
+        help="cost of not approving a customer who would have paid (default %(default)s)",
+    )
+    p.set_defaults(func=cmd_simulate)
+
+
+def _workers(value: str | None, lang: str) -> int:
+    """``--workers``: a whole number from 1 to ``MAX_WORKERS`` (default: all cores)."""
+    if value is None:
+        return min(os.cpu_count() or 1, MAX_WORKERS)
+    text = value.strip()
+    if text.isdigit() and 1 <= int(text) <= MAX_WORKERS:
+        return int(text)
+    shown = excerpt(value, quoted=False)
+    raise refuse("--workers", "policy_simulate.error.workers", lang, value=shown, max=MAX_WORKERS)
+
+
+def _cost(option: str, value: str, lang: str) -> float:
+    """A cost as ``sales-expert backtest`` takes it: a finite number, 0 or more."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number < 0:
+        raise refuse_option(option, "bad_cost", lang, value=excerpt(value, quoted=False))
+    return number
+
+
+def _draft_change(name: str, url: str | None, lang: str) -> PolicyChange:
+    """A draft's change, read from the audit database (``engine.policy.drafts``), named in the
+    report in the command's language."""
+    change = load_change(name, lang, url)
+    source = load_knowledge().text("policy_simulate.draft_source", lang, name=name)
+    return dataclasses.replace(change, source=source)
+
+
+def _change(args: argparse.Namespace, lang: str) -> PolicyChange:
+    """The challenger's change: an overlay file or a draft, exactly one of them."""
+    if args.overlay is not None and args.draft is not None:
+        raise refuse("--overlay, DRAFT", "policy_simulate.error.source_both", lang)
+    if args.overlay is not None:
+        overlay = Path(args.overlay)
+        if not overlay.is_file():
+            key = "policy_simulate.error.no_such_file"
+            raise refuse("--overlay", key, lang, option="--overlay", path=args.overlay)
+        return PolicyChange.from_overlay(overlay, lang)
+    if args.draft is not None:
+        return _draft_change(args.draft, args.db, lang)
+    raise refuse("--overlay, DRAFT", "policy_simulate.error.source_none", lang)
+
+
+class ProgressLine:
+    """``on_progress`` of the simulation: a progress line on standard error, as ``sales-expert
+    batch`` draws it (started at the first report, when the book's size is known)."""
+
+    def __init__(self) -> None:
+        self._line: Progress | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._line is None:
+            self._line = Progress(total)
+        self._line.total = total
+        self._line.update(done)
+
+    def finish(self) -> None:
+        if self._line is not None:
+            self._line.finish()
+
+
+def _run(args: argparse.Namespace, lang: str) -> str:
+    """Check the request, simulate, and return what to print."""
+    if not args.book:
+        raise refuse("--book", "policy_simulate.error.no_book", lang)
+    book = Path(args.book)
+    workers = _workers(args.workers, lang)
+    cost_bad = _cost("--cost-bad", args.cost_bad, lang)
+    cost_good_rejected = _cost("--cost-good-rejected", args.cost_good_rejected, lang)
+    outcomes = Path(args.outcomes) if args.outcomes else None
+    if outcomes is not None and not outcomes.is_file():
+        key = "policy_simulate.error.no_such_file"
+        raise refuse("--outcomes", key, lang, option="--outcomes", path=args.outcomes)
+    change = _change(args, lang)
+    errors = (
+        Path(args.errors) if args.errors else book.with_name(book.name + ".simulate-errors.csv")
+    )
+    progress = ProgressLine()
+    report = simulate(
+        book,
+        change,
+        outcomes,
+        lang,
+        workers,
+        progress,
+        errors=errors,
+        cost_bad=cost_bad,
+        cost_good_rejected=cost_good_rejected,
+    )
+    progress.finish()
+    if args.json:
+        return json.dumps(report, ensure_ascii=False, indent=2)
+    return render(report, lang)
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Simulate and print; a bad request prints its message and exits 2 (also when called
+    by a parser other than ``sales-expert``'s, whose ``main`` does the same)."""
+    try:
+        text = _run(args, args.lang)
+    except (InputError, AuditRequestError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    print(text)
+    return 0
+
+
+__all__ = ["add_simulate", "cmd_simulate"]

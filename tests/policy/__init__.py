@@ -1,0 +1,1 @@
+"""Tests of the policy workbench (issue 21)."""
