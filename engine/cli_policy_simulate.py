@@ -26,6 +26,7 @@ import os
 import sys
 from pathlib import Path
 
+from engine.audit.config import sqlite_file
 from engine.audit.errors import AuditRequestError
 from engine.backtest.credit import DEFAULT_COST_BAD, DEFAULT_COST_GOOD_REJECTED, refuse_option
 from engine.batch.progress import Progress
@@ -99,6 +100,9 @@ def _cost(option: str, value: str, lang: str) -> float:
 def _draft_change(name: str, url: str | None, lang: str) -> PolicyChange:
     """A draft's change, read from the audit database (``engine.policy.drafts``), named in the
     report in the command's language."""
+    missing = sqlite_file(url) if url else None
+    if missing is not None and not missing.is_file():  # reading a draft creates no database
+        raise refuse("--db", "policy_simulate.error.no_database", lang, value=url)
     change = load_change(name, lang, url)
     source = load_knowledge().text("policy_simulate.draft_source", lang, name=name)
     return dataclasses.replace(change, source=source)

@@ -443,6 +443,10 @@ def test_a_draft_in_the_audit_database_is_the_challenger(
     )
     assert report["rows_in"] == 20 and report["changed_rows"] == by_overlay["changed_rows"] > 0
     assert cli("nope", *argv) == (2, "", "error: no draft named 'nope'; drafts: q3\n")
+    elsewhere = tmp_path / "none.db"
+    refused = "error: --db sqlite:///{}: no audit database there: give the URL of the database"
+    code, _, err = cli("q3", "--book", small, "--db", f"sqlite:///{elsewhere}")
+    assert code == 2 and err.startswith(refused.format(elsewhere)) and not elsewhere.exists()
 
 
 # ------------------------------------------------------------------ the command's output
