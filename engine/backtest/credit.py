@@ -44,6 +44,7 @@ import pyarrow.parquet as pq
 
 from engine.backtest import curves, metrics
 from engine.backtest.coverage import Coverage, rule_modules
+from engine.backtest.linking import link
 from engine.batch.table import is_parquet, read_rows
 from engine.csv_safe import restore_cell
 from engine.errors import FieldProblem, InputError
@@ -261,17 +262,6 @@ def credit_outcomes(path: Path, lang: str) -> Read:
         else:
             read.credit.append(outcome)
     return read
-
-
-def link(book: Book, outcome: Outcome) -> int | None:
-    """The results row an outcome is about (see the module docstring), or None."""
-    if outcome.consultation_id is not None:
-        found = book.by_consultation.get(str(outcome.consultation_id))
-        if found is not None:
-            return found
-    if outcome.customer_id is not None:
-        return book.by_customer.get(outcome.customer_id)
-    return None
 
 
 def join(book: Book, outcomes: list[Outcome]) -> int:

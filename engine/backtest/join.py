@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 
 from engine.backtest import metrics
 from engine.backtest.credit import BacktestFileError, refuse
+from engine.backtest.linking import link
 from engine.batch.mapping import LIST_SEPARATOR
 from engine.batch.table import is_parquet, read_rows
 from engine.csv_safe import restore_cell
@@ -213,17 +214,6 @@ def module_outcomes(path: Path, module: str, lang: str, joined: Joined) -> list[
         else:
             found.append(outcome)
     return found
-
-
-def link(joined: Joined, outcome: Outcome) -> int | None:
-    """The row an outcome is about (see the module docstring), or None."""
-    if outcome.consultation_id is not None:
-        found = joined.by_consultation.get(str(outcome.consultation_id))
-        if found is not None:
-            return found
-    if outcome.customer_id is not None:
-        return joined.by_customer.get(outcome.customer_id)
-    return None
 
 
 def join(results: Path, outcomes: Path, spec: Spec, lang: str) -> Joined:
