@@ -26,7 +26,7 @@ from typing import Any, TypeAlias
 from engine.audit.config import load_settings
 from engine.cli_authority import KEYBOARD_ROLE, add_identity_arguments, recording_identity
 from engine.cli_policy_simulate import add_simulate
-from engine.policy.checks import known_parameter, parse_value
+from engine.policy.checks import parse_value
 from engine.policy.drafts import (
     Outcome,
     create_draft,
@@ -118,9 +118,7 @@ def cmd_set(args: argparse.Namespace) -> int:
             off = args.rule_off is not None
             outcome = switch_rule(store, args.name, rule, off, who, args.reason, args.lang)
         else:
-            kb = load_knowledge()
-            known_parameter(args.param, kb, args.lang)
-            value = parse_value(args.param, args.value, kb, args.lang)
+            value = parse_value(args.param, args.value, load_knowledge(), args.lang)
             outcome = set_parameter(
                 store, args.name, args.param, value, who, args.reason, args.lang
             )

@@ -360,36 +360,49 @@ def test_an_overlay_round_trips(files: Files, tmp_path: Path) -> None:
         (
             {"credit.no_such_cut": proposal(3)},
             {},
-            "unknown parameter `credit.no_such_cut`: the rule base has no parameter of that name",
-            "未知参数 `credit.no_such_cut`：规则库中没有该名称的参数",
+            "unknown parameter `credit.no_such_cut`: the rule base has no parameter of that name; "
+            "parameter names start with their module (`grading.`, `credit.`, `collection.`, "
+            "`closing.`): see `sales-expert rules` and the knowledge base",
+            "未知参数 `credit.no_such_cut`：规则库中没有该名称的参数；参数名称以所属模块开头"
+            "（`grading.`、`credit.`、`collection.`、`closing.`）："
+            "见 `sales-expert rules` 及知识库",
         ),
         (
             {HIGH: proposal(5000)},
             {},
-            "parameter high risk score threshold (credit.risk_high_min_score): 5,000 is outside "
-            "the allowed range, from 0 to 1,000 points",
-            "参数“高风险评分门槛”：5,000 超出允许范围（0至1,000分）",
+            "high risk score threshold: 5,000 points is outside the allowed range, from 0 to "
+            "1,000 points",
+            "参数“高风险评分门槛”：5,000分 超出允许范围（0至1,000分）",
         ),
         (
             {"credit.late_older_factor": proposal(1.5)},
             {},
-            "parameter older late invoice factor (credit.late_older_factor): 1.5 is outside the "
-            "allowed range, from 0 to 1 ×",
-            "参数“较早逾期发票保留比例”：1.5 超出允许范围（0至1倍）",
+            "older late invoice factor: 1.5 × is outside the allowed range, from 0 to 1 ×",
+            "参数“较早逾期发票保留比例”：1.5倍 超出允许范围（0至1倍）",
         ),
         (
             {HIGH: proposal("55")},
             {},
-            "parameter high risk score threshold (credit.risk_high_min_score): the value must be "
-            "a number, got '55'",
-            "参数“高风险评分门槛”：取值须为数字，实为 '55'",
+            "high risk score threshold: the value must be a finite number, got '55'",
+            "参数“高风险评分门槛”：取值须为有限的数字，实为 '55'",
         ),
         (
             {HIGH: proposal(True)},
             {},
-            "parameter high risk score threshold (credit.risk_high_min_score): the value must be "
-            "a number, got true",
-            "参数“高风险评分门槛”：取值须为数字，实为 true",
+            "high risk score threshold: the value must be a finite number, got true",
+            "参数“高风险评分门槛”：取值须为有限的数字，实为 true",
+        ),
+        (
+            {HIGH: proposal(float("nan"))},
+            {},
+            "high risk score threshold: the value must be a finite number, got nan",
+            "参数“高风险评分门槛”：取值须为有限的数字，实为 nan",
+        ),
+        (
+            {HIGH: proposal(55) | {"current": None}},
+            {},
+            "high risk score threshold: the current value must be a finite number, got null",
+            "参数“高风险评分门槛”：现值须为有限的数字，实为 null",
         ),
         (
             {HIGH: proposal(55)},

@@ -24,6 +24,8 @@ from collections.abc import Iterable, Mapping
 from engine.calibrate.book import CalibrateError, refuse
 from engine.compiler import compile_rulebase
 from engine.core import Engine
+from engine.errors import FieldProblem
+from engine.parameter_values import unknown_parameter
 from engine.shared import default_engine
 from knowledge_base import Knowledge, load_knowledge
 from rules import RuleBase, load_rules
@@ -70,9 +72,7 @@ def refused_names(
     problems = []
     for name in sorted(values):
         if name not in kb.parameters:
-            hint = _hint(name, kb.parameters, lang)
-            key = "policy_simulate.unknown_parameter"
-            problems += refuse(name, key, lang, name=name, hint=hint).problems
+            problems.append(FieldProblem(name, None, unknown_parameter(name, kb, lang)))
     for rule in sorted(rule_ids(rules_off)):
         if rule not in rules:
             hint = _hint(rule, rules, lang)

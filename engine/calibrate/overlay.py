@@ -21,8 +21,10 @@ Nothing is applied by writing or loading it: a person publishes a draft. The fil
 ``load_overlay(path, lang)`` refuses, naming the parameter, the value and the allowed range: a
 file that is not such a mapping, an unknown key, an unknown parameter, a value or current value
 that is not a finite number (a quoted ``"12"`` or ``true`` is not one), and a value outside the
-parameter's declared range. Ordering between parameters (a medium cut-off below the high one)
-is the lint's business, as for any edited parameter.
+parameter's declared range. The parameter values are refused by ``engine.parameter_values``,
+in the words a draft's change or a simulated change is refused with. Ordering between
+parameters (a medium cut-off below the high one) is the lint's business, as for any edited
+parameter.
 
 A parameter's precision is that of its declaration: the decimals of its default, minimum and
 maximum (``1000000`` yuan: whole yuan; ``0.045``: three decimals). A proposal is rounded half
@@ -42,9 +44,9 @@ import yaml
 from pydantic import Field, StrictFloat, StrictInt, ValidationError, field_validator
 
 from engine.calibrate.book import CalibrateError, refuse
-from engine.catalog import unit_label
 from engine.errors import FieldProblem, InputError, excerpt
 from engine.labels import number
+from engine.parameter_values import NumberOf, in_unit, parameter_value_problem
 from engine.safe_load import read_data_file
 from knowledge_base import Knowledge, Parameter, Text, load_knowledge
 from knowledge_base.schema import Strict
@@ -131,9 +133,7 @@ def with_unit(
 ) -> str:
     """A value and the parameter's unit ("812,346 yuan", "812,346元", "15 %"); ``exact``
     shows up to two decimals whatever the precision (a quantile before rounding)."""
-    unit = unit_label(parameter.unit, kb, lang)
-    text = number(value) if exact else shown(parameter, value)
-    return f"{text}{'' if lang == 'zh' else ' '}{unit}"
+    return in_unit(number(value) if exact else shown(parameter, value), parameter, kb, lang)
 
 
 def percent(share: float | None, lang: str) -> str:
@@ -141,21 +141,6 @@ def percent(share: float | None, lang: str) -> str:
     if share is None:
         return "—"
     return f"{100 * share:.1f}%" if lang == "zh" else f"{100 * share:.1f} %"
-
-
-def range_text(parameter: Parameter, kb: Knowledge, lang: str) -> str:
-    """The declared range in words: "from 0 to 1,000 points", "at least 0 weight"…"""
-    low, high = parameter.min, parameter.max
-    if low is not None and high is not None:
-        values = {"low": number(low), "high": with_unit(parameter, high, kb, lang, exact=True)}
-        return kb.text("calibrate.range.between", lang, **values)
-    if low is not None:
-        shown_low = with_unit(parameter, low, kb, lang, exact=True)
-        return kb.text("calibrate.range.at_least", lang, low=shown_low)
-    if high is not None:
-        shown_high = with_unit(parameter, high, kb, lang, exact=True)
-        return kb.text("calibrate.range.at_most", lang, high=shown_high)
-    return kb.text("calibrate.range.any", lang)
 
 
 def _read(path: Path, lang: str) -> Any:
@@ -171,12 +156,16 @@ def _read(path: Path, lang: str) -> Any:
 
 
 def _structure_problem(error: Mapping[str, Any], kb: Knowledge, lang: str) -> str:
-    """One pydantic error in the file's own terms: where (``parameters.x.value``) and what."""
+    """One pydantic error in the file's own terms: a parameter's value or current value as
+    every parameter value is refused (``engine.parameter_values``), else where and what."""
     where = ".".join(str(part) for part in error["loc"])
     loc = error["loc"]
     number = len(loc) >= 3 and loc[0] == "parameters" and loc[2] in ("value", "current")
     if number and error["type"] != "missing":
-        return _number_problem(str(loc[1]), str(loc[2]), error.get("input"), kb, lang)
+        field: NumberOf = "current" if loc[2] == "current" else "value"
+        found = parameter_value_problem(str(loc[1]), error.get("input"), kb, lang, field=field)
+        if found is not None:
+            return found
     kind = str(error["type"])
     key = {"missing": "missing", "extra_forbidden": "extra", "literal_error": "literal"}.get(
         kind, "wrong"
@@ -186,50 +175,14 @@ def _structure_problem(error: Mapping[str, Any], kb: Knowledge, lang: str) -> st
     return kb.text("calibrate.overlay.structure", lang, where=where, problem=problem)
 
 
-def _named(name: str, kb: Knowledge, lang: str) -> str:
-    """A parameter as a message names it: its label (and id in English) or, if unknown, its id."""
-    parameter = kb.parameters.get(name)
-    if parameter is None:
-        return f"`{name}`"
-    label = parameter.label.get(lang)
-    return f"“{label}”" if lang == "zh" else f"{label} ({name})"
-
-
-def _number_problem(name: str, part: str, value: object, kb: Knowledge, lang: str) -> str:
-    field = kb.text(f"calibrate.overlay.field.{part}", lang)
-    return kb.text(
-        "calibrate.overlay.not_a_number",
-        lang,
-        parameter=_named(name, kb, lang),
-        field=field,
-        value=_as_written(value),
-    )
-
-
-def _as_written(value: object) -> str:
-    """A refused value as the YAML file has it (``true``, ``null``), quoted if a text."""
-    if value is None or isinstance(value, bool):
-        return yaml.safe_dump(value).split("\n", 1)[0]
-    return excerpt(value)
-
-
 def problems(overlay: Overlay, kb: Knowledge, lang: str = "en") -> list[str]:
     """What the rule base ``kb`` refuses in a well-formed overlay: unknown parameters and
     values outside their declared range (a draft re-checks against the rule base of the day)."""
-    found = []
-    for name, proposal in overlay.parameters.items():
-        parameter = kb.parameters.get(name)
-        if parameter is None:
-            found.append(kb.text("calibrate.overlay.unknown_parameter", lang, name=name))
-            continue
-        value = proposal.value
-        if clamped(parameter, value)[1] is not None:
-            values = {"parameter": _named(name, kb, lang), "range": range_text(parameter, kb, lang)}
-            shown_value = f"{value:,}" if isinstance(value, int) else f"{value:,.{MAX_DECIMALS}g}"
-            found.append(
-                kb.text("calibrate.overlay.out_of_range", lang, value=shown_value, **values)
-            )
-    return found
+    found = (
+        parameter_value_problem(name, proposal.value, kb, lang)
+        for name, proposal in overlay.parameters.items()
+    )
+    return [text for text in found if text is not None]
 
 
 def load_overlay(path: Path, lang: str = "en", kb: Knowledge | None = None) -> Overlay:

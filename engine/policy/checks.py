@@ -3,10 +3,9 @@
 - the name of a draft, the reason of a draft or a change (required, at most ``REASON_CHARS``
   characters, no control characters: it is printed in terminals and pages) and the author's
   role (``DRAFTING_ROLES``);
-- a parameter exists and its value is a finite number inside its declared range; the message
-  names the parameter by its label (and id in English), the value and the range with its unit,
-  with the calibration's helpers and texts (``engine.calibrate.overlay``): one wording for a
-  value out of range wherever it comes from;
+- a parameter exists and its value is a finite number inside its declared range: the rule
+  and its wording are ``engine.parameter_values``'s, as for an overlay file or a simulated
+  change (one message for a refused value wherever it comes from);
 - a rule exists;
 - the lint (``engine.lint``) of the rule base under the draft's effective state finds nothing
   the state before the change did not have: a medium cut-off moved above the high one leaves a
@@ -17,19 +16,16 @@ from __future__ import annotations
 
 import difflib
 import functools
-import math
 import re
 from collections.abc import Iterable, Mapping
 
 from engine.calibrate.apply import knowledge_with, rules_without
-from engine.calibrate.overlay import MAX_DECIMALS, range_text
-from engine.calibrate.overlay import _named as parameter_named
-from engine.catalog import unit_label
 from engine.errors import excerpt
 from engine.lint import lint
+from engine.parameter_values import parameter_value_problem
 from engine.policy.model import Who
 from engine.policy.refusal import PolicyError, refuse
-from knowledge_base import Knowledge, Parameter, load_knowledge
+from knowledge_base import Knowledge, load_knowledge
 from knowledge_base.facts._fields import CONTROL_CHARACTERS
 from rules import load_rules
 
@@ -87,63 +83,33 @@ def check_author(who: Who, lang: str) -> Who:
     return who
 
 
-def _suggestions(given: str, known: Iterable[str], key: str, lang: str, kb: Knowledge) -> str:
-    close = difflib.get_close_matches(given, list(known), n=3, cutoff=0.6)
+def _rule_hint(given: str, rules: Iterable[str], lang: str, kb: Knowledge) -> str:
+    close = difflib.get_close_matches(given, list(rules), n=3, cutoff=0.6)
     if not close:
-        return kb.text(f"policy.hint.no_{key}", lang)
+        return kb.text("policy.hint.no_rule", lang)
     names = ("、" if lang == "zh" else ", ").join(f"`{c}`" for c in close)
     return kb.text("policy.hint.close", lang, names=names)
 
 
-def known_parameter(name: str, kb: Knowledge, lang: str) -> Parameter:
-    parameter = kb.parameters.get(name)
-    if parameter is None:
-        hint = _suggestions(name, kb.parameters, "parameter", lang, kb)
-        raise refuse("unknown_parameter", lang, kb, name=excerpt(name, quoted=False), hint=hint)
-    return parameter
-
-
 def parse_value(name: str, text: str, kb: Knowledge, lang: str) -> float:
-    """A value typed on the command line, as a number (``1_000`` and ``1e6`` are numbers)."""
+    """A value typed on the command line, as a number (``1_000`` and ``1e6`` are numbers),
+    checked as ``check_value`` checks it: an unknown parameter is named before its value."""
+    value: float | str
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
-        raise _not_a_number(name, text, kb, lang) from None
-
-
-def _not_a_number(name: str, value: object, kb: Knowledge, lang: str) -> PolicyError:
-    field = kb.text("calibrate.overlay.field.value", lang)
-    text = kb.text(
-        "calibrate.overlay.not_a_number",
-        lang,
-        parameter=parameter_named(name, kb, lang),
-        field=field,
-        value=excerpt(value),
-    )
-    return PolicyError(text)
-
-
-def shown_value(parameter: Parameter, value: float, kb: Knowledge, lang: str) -> str:
-    """A value with the parameter's unit, as precise as it was given ("95 %", "812,346元")."""
-    number = f"{value:,.0f}" if value.is_integer() else f"{value:,.{MAX_DECIMALS}g}"
-    return f"{number}{'' if lang == 'zh' else ' '}{unit_label(parameter.unit, kb, lang)}"
+        value = text  # refused below as not a number, naming the parameter
+    problem = parameter_value_problem(name, value, kb, lang)
+    if problem is not None:
+        raise PolicyError(problem)
+    return float(value)
 
 
 def check_value(name: str, value: float, kb: Knowledge, lang: str) -> float:
-    """``value`` if it is a finite number inside the parameter's declared range."""
-    parameter = known_parameter(name, kb, lang)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise _not_a_number(name, value, kb, lang)
-    low, high = parameter.min, parameter.max
-    if (low is not None and value < low) or (high is not None and value > high):
-        text = kb.text(
-            "calibrate.overlay.out_of_range",
-            lang,
-            parameter=parameter_named(name, kb, lang),
-            value=shown_value(parameter, float(value), kb, lang),
-            range=range_text(parameter, kb, lang),
-        )
-        raise PolicyError(text)
+    """``value`` if the parameter exists and it is a finite number inside the declared range."""
+    problem = parameter_value_problem(name, value, kb, lang)
+    if problem is not None:
+        raise PolicyError(problem)
     return float(value)
 
 
@@ -151,7 +117,7 @@ def check_rule(rule_id: str, lang: str) -> str:
     rules = load_rules().by_id()
     if rule_id not in rules:
         kb = load_knowledge()
-        hint = _suggestions(rule_id, rules, "rule", lang, kb)
+        hint = _rule_hint(rule_id, rules, lang, kb)
         raise refuse("unknown_rule", lang, kb, rule=excerpt(rule_id, quoted=False), hint=hint)
     return rule_id
 
@@ -200,11 +166,9 @@ __all__ = [
     "check_reason",
     "check_rule",
     "check_value",
-    "known_parameter",
     "lint_findings",
     "parse_value",
     "role_label",
-    "shown_value",
     "state",
     "status_label",
 ]

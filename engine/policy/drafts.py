@@ -23,8 +23,8 @@ from engine.audit.config import load_settings
 from engine.audit.store import AuditStore
 from engine.calibrate.apply import engine_with
 from engine.calibrate.overlay import Overlay, load_overlay
-from engine.calibrate.overlay import _named as parameter_named
 from engine.errors import excerpt
+from engine.parameter_values import parameter_named, shown_value
 from engine.policy import storage
 from engine.policy.change import PolicyChange
 from engine.policy.checks import (
@@ -34,7 +34,6 @@ from engine.policy.checks import (
     check_reason,
     check_rule,
     check_value,
-    shown_value,
     state,
     status_label,
 )

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from engine.calibrate.overlay import _named as parameter_named
 from engine.labels import number
-from engine.policy.checks import role_label, shown_value, status_label
+from engine.parameter_values import parameter_named, shown_value
+from engine.policy.checks import role_label, status_label
 from engine.policy.drafts import Outcome
 from engine.policy.golden import GoldenChange, GoldenReport
 from engine.policy.model import PARAMETER, RULE_OFF, Change, Draft

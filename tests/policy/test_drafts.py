@@ -192,16 +192,15 @@ REFUSALS: list[tuple[str, Request, str, str]] = [
     (
         "out of range",
         _set(VERY_HIGH, 1500),
-        "parameter very high risk score threshold (credit.risk_very_high_min_score): "
-        "1,500 points is outside the allowed range, from 0 to 1,000 points",
+        "very high risk score threshold: 1,500 points is outside the allowed range, from 0 to "
+        "1,000 points",
         "参数“极高风险评分门槛”：1,500分 超出允许范围（0至1,000分）",
     ),
     (
         "not a number",
         _set(VERY_HIGH, float("nan")),
-        "parameter very high risk score threshold (credit.risk_very_high_min_score): "
-        "the value must be a number, got nan",
-        "参数“极高风险评分门槛”：取值须为数字，实为 nan",
+        "very high risk score threshold: the value must be a finite number, got nan",
+        "参数“极高风险评分门槛”：取值须为有限的数字，实为 nan",
     ),
     (
         "unchanged",

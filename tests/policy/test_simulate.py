@@ -283,20 +283,21 @@ def test_an_engine_is_built_once_per_change() -> None:
         (
             PolicyChange({"credit.risk_high_min_scor": 50}),
             "unknown parameter `credit.risk_high_min_scor`: the rule base has no parameter of "
-            "that name (did you mean `credit.risk_high_min_score`?)",
-            "未知参数 `credit.risk_high_min_scor`：规则库中没有该名称的参数"
-            "（是否指 `credit.risk_high_min_score`？）",
+            "that name; did you mean `credit.risk_high_min_score`, "
+            "`credit.risk_very_high_min_score`, `credit.risk_medium_min_score`?",
+            "未知参数 `credit.risk_high_min_scor`：规则库中没有该名称的参数；是否指 "
+            "`credit.risk_high_min_score`、`credit.risk_very_high_min_score`、"
+            "`credit.risk_medium_min_score`？",
         ),
         (
             PolicyChange({HIGH: 5000}),
-            "parameter high risk score threshold (credit.risk_high_min_score): 5,000 is outside "
-            "the allowed range, from 0 to 1,000 points",
-            "参数“高风险评分门槛”：5,000 超出允许范围（0至1,000分）",
+            "high risk score threshold: 5,000 points is outside the allowed range, from 0 to "
+            "1,000 points",
+            "参数“高风险评分门槛”：5,000分 超出允许范围（0至1,000分）",
         ),
         (
             PolicyChange({HIGH: float("nan")}),
-            "parameter high risk score threshold (credit.risk_high_min_score): the value must be "
-            "a finite number, got nan",
+            "high risk score threshold: the value must be a finite number, got nan",
             "参数“高风险评分门槛”：取值须为有限的数字，实为 nan",
         ),
         (
@@ -397,15 +398,15 @@ def overlay(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (
             ["--overlay", "{folder}/unknown.yaml", "--book", "{book}"],
             "{folder}/unknown.yaml: unknown parameter `credit.nope`: the rule base has no "
-            "parameter of that name",
-            "{folder}/unknown.yaml: 未知参数 `credit.nope`：规则库中没有该名称的参数",
+            "parameter of that name; did you mean `credit.months_per_year`?",
+            "{folder}/unknown.yaml: 未知参数 `credit.nope`：规则库中没有该名称的参数；"
+            "是否指 `credit.months_per_year`？",
         ),
         (
             ["--overlay", "{folder}/range.yaml", "--book", "{book}"],
-            "{folder}/range.yaml: parameter high risk score threshold "
-            "(credit.risk_high_min_score): 5,000 is outside the allowed range, from 0 to 1,000 "
-            "points",
-            "{folder}/range.yaml: 参数“高风险评分门槛”：5,000 超出允许范围（0至1,000分）",
+            "{folder}/range.yaml: high risk score threshold: 5,000 points is outside the allowed "
+            "range, from 0 to 1,000 points",
+            "{folder}/range.yaml: 参数“高风险评分门槛”：5,000分 超出允许范围（0至1,000分）",
         ),
     ],
 )
