@@ -3,6 +3,11 @@
 Every consultation is recorded in the audit trail (``engine.audit``) unless ``record=False``
 or recording is switched off in the settings (``SALES_EXPERT_RECORD=off``); a ``store`` given
 is always written to. The record's id is ``result.audit_id``.
+
+Without an ``engine``, a consultation runs under the live policy (``engine.policy.live``): the
+shipped rule base under the last publication still in force in the audit database (``store``
+if given, else the configured one), read afresh at every consultation so a publication or a
+rollback in another process applies without a restart.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ def consult(
     """
     if lang not in ("en", "zh"):
         raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
-    chosen = engine or default_engine()
+    chosen = engine or _live_engine(store)
     parsed = parse_case(case, lang)
     result = chosen.consult(parsed, lang=lang)
     if record is False:
@@ -62,3 +67,10 @@ def consult(
         )
         result.audit_id = entry.id
     return result
+
+
+def _live_engine(store: AuditStore | None) -> Engine:
+    """The live policy's engine (the audit trail loads only when used, as below)."""
+    from engine.policy.live import configured_live_engine, live_engine
+
+    return live_engine(store) if store is not None else configured_live_engine()

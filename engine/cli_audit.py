@@ -39,6 +39,7 @@ from engine.audit.text import (
     render_decision,
     render_list,
     render_outcome,
+    render_policy,
     render_replay,
     render_stats,
 )
@@ -92,6 +93,8 @@ def cmd_show(args: argparse.Namespace) -> int:
             text = render_decision(record, kb, args.lang)
         elif record.kind == "outcome":
             return _show_outcome(store, record, args)
+        elif record.kind == "policy":
+            data, text = {"record": record.to_json()}, render_policy(record, kb, args.lang)
         else:
             decisions, outcomes = store.decisions_for(record.id), store.outcomes_for(record.id)
             version = record.ruleset_version

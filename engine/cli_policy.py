@@ -7,30 +7,30 @@
                    `sales-expert calibrate` (--from-overlay FILE)
     policy set     in a draft, set a parameter (PARAM VALUE), or switch a rule off or back on
                    (--rule-off RULE, --rule-on RULE); every change needs --reason
+    policy submit | approve | reject | publish | rollback | history
+                   the later steps, four eyes, the live policy (``engine.cli_policy_steps``)
 
 Drafts live in the audit database (the configured one, or --db URL). draft and set are written
 by an admin only, proved like any claimed identity (--actor/--role and the user's password:
 ``engine.cli_authority``). A refused request stores nothing and exits 2 with a message naming
 what was wrong and what is allowed. ``policy simulate`` (``engine.cli_policy_simulate``) runs a
-book through today's policy and a draft or an overlay file.
+book through today's policy (the live one) and a draft or an overlay file.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any
 
-from engine.audit.config import load_settings
-from engine.cli_authority import KEYBOARD_ROLE, add_identity_arguments, recording_identity
+from engine.cli_authority import add_identity_arguments
+from engine.cli_policy_args import Verbs, add_verb, print_json, who_of
 from engine.cli_policy_simulate import add_simulate
+from engine.cli_policy_steps import add_steps
 from engine.policy.checks import parse_value
 from engine.policy.drafts import (
     Outcome,
     create_draft,
-    current_version,
     get_draft,
     list_drafts,
     open_store,
@@ -38,24 +38,15 @@ from engine.policy.drafts import (
     switch_rule,
 )
 from engine.policy.golden import golden_report
-from engine.policy.model import Draft, Who
+from engine.policy.lifecycle import draft_events
+from engine.policy.live import live_policy
+from engine.policy.model import Draft
 from engine.policy.refusal import refuse
 from engine.policy.render import render_list, render_outcome, render_show
+from engine.policy.render_steps import event_lines
 from knowledge_base import load_knowledge
 
 EXIT_OK = 0
-Command = Callable[[argparse.Namespace], int]
-Verbs: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-
-
-def _print_json(data: object) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2))
-
-
-def _who(args: argparse.Namespace) -> Who:
-    """The proved actor and role (the keyboard user as a rep when nothing is claimed)."""
-    actor, role = recording_identity(args.actor, args.role, record=True, lang=args.lang)
-    return Who(actor or load_settings().actor, role or KEYBOARD_ROLE)
 
 
 def _summary(draft: Draft) -> dict[str, Any]:
@@ -66,7 +57,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     with open_store(args.db) as store:
         drafts = list_drafts(store)
     if args.json:
-        _print_json([_summary(d) for d in drafts])
+        print_json([_summary(d) for d in drafts])
     else:
         print(render_list(drafts, load_knowledge(), args.lang))
     return EXIT_OK
@@ -75,13 +66,15 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     with open_store(args.db) as store:
         draft = get_draft(store, args.name, args.lang)
-    report, version = golden_report(draft.values, draft.rules_off), current_version()
+        steps, live = draft_events(store, args.name, args.lang), live_policy(store)
+    report, version = golden_report(draft.values, draft.rules_off), live.engine().version
     if args.json:
-        _print_json(
-            {"draft": draft.to_json(), "rule_base_now": version, "golden": report.to_json()}
-        )
+        data = {"draft": draft.to_json(), "live_version": version, "golden": report.to_json()}
+        print_json({**data, "steps": [e.to_json() for e in steps]})
     else:
-        print(render_show(draft, report, version, load_knowledge(), args.lang))
+        kb = load_knowledge()
+        text = render_show(draft, report, version, kb, args.lang)
+        print("\n".join([text, *event_lines(steps, kb, args.lang)]))
     return EXIT_OK
 
 
@@ -93,14 +86,14 @@ def _print_outcome(outcome: Outcome, created: bool, args: argparse.Namespace) ->
             "golden": outcome.golden.to_json(),
             "overlay_version": outcome.overlay_version,
         }
-        _print_json(data)
+        print_json(data)
     else:
         print(render_outcome(outcome, created, load_knowledge(), args.lang))
     return EXIT_OK
 
 
 def cmd_draft(args: argparse.Namespace) -> int:
-    who = _who(args)
+    who = who_of(args)
     overlay = Path(args.from_overlay) if args.from_overlay else None
     with open_store(args.db) as store:
         outcome = create_draft(store, args.name, who, args.reason, overlay, args.lang)
@@ -112,7 +105,7 @@ def cmd_set(args: argparse.Namespace) -> int:
     given = (args.param is not None, args.value is not None, rule is not None)
     if given not in ((True, True, False), (False, False, True)):
         raise refuse("set_what", args.lang)
-    who = _who(args)
+    who = who_of(args)
     with open_store(args.db) as store:
         if rule is not None:
             off = args.rule_off is not None
@@ -125,16 +118,6 @@ def cmd_set(args: argparse.Namespace) -> int:
     return _print_outcome(outcome, False, args)
 
 
-def _add(verbs: Verbs, name: str, func: Command, text: str) -> argparse.ArgumentParser:
-    """A verb with --json, --lang and --db, as every policy verb has."""
-    p = verbs.add_parser(name, help=text, description=text)
-    p.add_argument("--json", action="store_true", help="print JSON for machines")
-    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language (en, zh)")
-    p.add_argument("--db", metavar="URL", help="audit database URL (default: the configured one)")
-    p.set_defaults(func=func)
-    return p
-
-
 def _writing(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reason", required=True, help="why (required, at most 500 characters)")
     add_identity_arguments(p, "draft as")
@@ -142,7 +125,7 @@ def _writing(p: argparse.ArgumentParser) -> None:
 
 def register(sub: Verbs) -> None:
     """Add ``policy`` and its verbs to the ``sales-expert`` parser."""
-    text = "Policy drafts: list, show, draft, set (and simulate)."
+    text = "Policy workbench: drafts, simulation, approval, publication, rollback."
     policy = sub.add_parser(
         "policy",
         help=text,
@@ -150,14 +133,14 @@ def register(sub: Verbs) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     verbs = policy.add_subparsers(dest="policy_command", required=True)
-    _add(verbs, "list", cmd_list, "List the policy drafts, oldest first.")
-    _add(verbs, "show", cmd_show, "Show a draft, its changes and the golden cases it moves.")
+    add_verb(verbs, "list", cmd_list, "List the policy drafts, oldest first.")
+    add_verb(verbs, "show", cmd_show, "Show a draft, its changes and the golden cases it moves.")
     verbs.choices["show"].add_argument("name", help="the draft's name")
-    p = _add(verbs, "draft", cmd_draft, "Start a policy draft on today's rule base.")
+    p = add_verb(verbs, "draft", cmd_draft, "Start a policy draft on today's rule base.")
     p.add_argument("name", help="the new draft's name (letters, digits, . _ -)")
     p.add_argument("--from-overlay", metavar="FILE", help="a `sales-expert calibrate` overlay")
     _writing(p)
-    p = _add(verbs, "set", cmd_set, "Set a parameter, or switch a rule off or on, in a draft.")
+    p = add_verb(verbs, "set", cmd_set, "Set a parameter, or switch a rule off or on, in a draft.")
     p.add_argument("name", help="the draft's name")
     p.add_argument("param", nargs="?", help="the parameter's id, e.g. credit.on_time_good_min_pct")
     p.add_argument("value", nargs="?", help="its new value, a number inside its declared range")
@@ -168,6 +151,7 @@ def register(sub: Verbs) -> None:
     )
     _writing(p)
     add_simulate(verbs)
+    add_steps(verbs)
 
 
 __all__ = ["register"]

@@ -34,6 +34,7 @@ from engine.calibrate.book import refuse
 from engine.errors import InputError, excerpt
 from engine.policy.change import PolicyChange
 from engine.policy.drafts import load_change
+from engine.policy.live import live_change
 from engine.policy.simulate import simulate
 from engine.policy.simulate_text import render
 from knowledge_base import load_knowledge
@@ -153,7 +154,10 @@ def _run(args: argparse.Namespace, lang: str) -> str:
     if outcomes is not None and not outcomes.is_file():
         key = "policy_simulate.error.no_such_file"
         raise refuse("--outcomes", key, lang, option="--outcomes", path=args.outcomes)
-    change = _change(args, lang)
+    change, champion = _change(args, lang), live_change(args.db)
+    if args.overlay is not None:  # an overlay's values apply over today's policy
+        values = {**champion.values, **change.values}
+        change = dataclasses.replace(change, values=values, rules_off=champion.rules_off)
     errors = (
         Path(args.errors) if args.errors else book.with_name(book.name + ".simulate-errors.csv")
     )
@@ -168,6 +172,7 @@ def _run(args: argparse.Namespace, lang: str) -> str:
         errors=errors,
         cost_bad=cost_bad,
         cost_good_rejected=cost_good_rejected,
+        champion_change=champion,
     )
     progress.finish()
     if args.json:

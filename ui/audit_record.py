@@ -20,7 +20,7 @@ from engine.audit.records import AuditRecord
 from engine.audit.replay import replay
 from engine.audit.snapshots import load_snapshot
 from engine.audit.store import AuditStore
-from engine.audit.text import protection, render_replay
+from engine.audit.text import policy_lines, protection, render_replay
 from engine.explain import step_sentence
 from engine.labels import number, topic_value_label
 from engine.trace import TraceStep
@@ -149,6 +149,10 @@ def detail(audit: AuditStore, record_id: int) -> None:
         return
     if record.kind == "outcome":
         audit_outcomes.single(record, audit)
+        return
+    if record.kind == "policy":
+        for line in policy_lines(record.payload or {}, kb(), lang()):
+            st.markdown(plain(line.strip()))
         return
     memo.download_button(record.id, f"{PAGE}_memo", credit=record.decision is not None)
     version = record.ruleset_version

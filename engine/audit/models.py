@@ -12,7 +12,13 @@ Tables:
   rule-base version, and their changes (a parameter value, a rule switched off or back on), each
   with who, when and why (``engine.policy``). Changes are only ever inserted: a change undoing
   an earlier one is a later change, the last change of a target being its effective value; the
-  draft's ``status`` is the one column a later step of the workbench may update.
+  draft's ``status`` is the one column a later step of the workbench updates (submitted,
+  approved, rejected, published, rolled back), each time with a row in ``policy_events``.
+- ``policy_events`` (since schema 5): each step of a draft's life after drafting (submit,
+  approve, reject, publish, rollback) with who, when and why; a publication or a rollback also
+  holds the policy it made live (parameter values and rules off, as canonical JSON) and its
+  rule-base version. Every event is also an audit record of kind ``policy`` in the chain
+  (``record_id``), so who approved and published what is signed like a consultation.
 - ``audit_schema``: one row per schema version applied. Opening a database runs the upgrade
   steps in ``MIGRATIONS`` from its version to ``SCHEMA_VERSION`` in one transaction; steps only
   add (tables, nullable columns, indexes), so an upgrade never loses records. A database newer
@@ -31,7 +37,7 @@ import sqlalchemy as sa
 
 from engine.audit.errors import AuditUnavailable
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 metadata = sa.MetaData()
 
 schema_versions = sa.Table(
@@ -115,6 +121,27 @@ policy_changes = sa.Table(
     sa.UniqueConstraint("draft_id", "seq", name="uq_policy_changes_draft_seq"),
 )
 
+policy_events = sa.Table(
+    "policy_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column(
+        "draft_id",
+        sa.Integer,
+        sa.ForeignKey("policy_drafts.id", name="fk_policy_events_draft"),
+        nullable=False,
+    ),
+    sa.Column("at", sa.String(32), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("event", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("record_id", sa.Integer, nullable=False),
+    sa.Column("state", sa.Text),
+    sa.Column("version", sa.String(40)),
+    sa.Column("previous_version", sa.String(40)),
+)
+
 Migration = Callable[[sa.Connection], None]
 
 
@@ -174,7 +201,35 @@ def _add_policy_drafts(conn: sa.Connection) -> None:
         conn.execute(sa.text(statement))
 
 
-MIGRATIONS: dict[int, Migration] = {2: _add_batch_ref, 3: _add_signature, 4: _add_policy_drafts}
+_POLICY_EVENTS_V5 = """CREATE TABLE IF NOT EXISTS policy_events (
+        id INTEGER NOT NULL,
+        draft_id INTEGER NOT NULL,
+        at VARCHAR(32) NOT NULL,
+        actor VARCHAR(200) NOT NULL,
+        role VARCHAR(32) NOT NULL,
+        event VARCHAR(16) NOT NULL,
+        reason TEXT NOT NULL,
+        record_id INTEGER NOT NULL,
+        state TEXT,
+        version VARCHAR(40),
+        previous_version VARCHAR(40),
+        PRIMARY KEY (id),
+        CONSTRAINT fk_policy_events_draft FOREIGN KEY (draft_id) REFERENCES policy_drafts (id)
+    )"""
+
+
+def _add_policy_events(conn: sa.Connection) -> None:
+    """Schema 5: the steps of a draft's life after drafting, one new table (frozen DDL, as for
+    schema 4)."""
+    conn.execute(sa.text(_POLICY_EVENTS_V5))
+
+
+MIGRATIONS: dict[int, Migration] = {
+    2: _add_batch_ref,
+    3: _add_signature,
+    4: _add_policy_drafts,
+    5: _add_policy_events,
+}
 """Upgrade step to each version after 1, run in order on an older database."""
 
 
@@ -214,6 +269,7 @@ __all__ = [
     "metadata",
     "policy_changes",
     "policy_drafts",
+    "policy_events",
     "records",
     "rulebases",
     "schema_version",

@@ -32,7 +32,7 @@ from knowledge_base.facts import Case
 from knowledge_base.schema import MODULES
 from rules import Rule
 
-KINDS = ("consultation", "decision", "outcome")
+KINDS = ("consultation", "decision", "outcome", "policy")
 """Kinds of record, all in the one chain. A later kind (an outcome, a policy event) is added here
 (16 characters at most) with its texts (``audit.kind.<kind>``, both languages), a row builder
 like ``consultation_row`` and an ``AuditStore`` method appending through ``_append``: hashing,

@@ -15,6 +15,7 @@ from engine.audit.text_integrity import render_verify
 from engine.explain import step_sentence
 from engine.labels import recorded_value, topic_value_label
 from engine.outcomes.text import outcome_lines, render_outcomes
+from engine.parameter_values import parameter_named, shown_value
 from engine.trace import TraceStep
 from knowledge_base import Knowledge
 from rules import RuleBase
@@ -129,6 +130,48 @@ def render_outcome(record: AuditRecord, later: int | None, kb: Knowledge, lang: 
 
 def render_decision(record: AuditRecord, kb: Knowledge, lang: str) -> str:
     return "\n".join([*_header(record, kb, lang), *_decision_lines(record.payload or {}, kb, lang)])
+
+
+def policy_lines(payload: dict[str, Any], kb: Knowledge, lang: str) -> list[str]:
+    """A policy step's record: the step, the draft, why and, for a publication or a rollback,
+    the policy it made live (parameter values, rules switched off) and the version before."""
+    event = str(payload.get("event", ""))
+    lines = [
+        kb.text(
+            "audit.policy.step",
+            lang,
+            what=kb.text(f"policy_step.event.{event}", lang),
+            draft=payload.get("draft"),
+        ),
+        f"  {kb.text('audit.field.reason', lang)}: {payload.get('reason')}",
+    ]
+    if "parameters" in payload:
+        values = payload["parameters"] or {}
+        comma = "、" if lang == "zh" else ", "
+        shown = comma.join(_set_to(name, value, kb, lang) for name, value in values.items())
+        lines += [
+            kb.text("audit.policy.previous", lang, version=payload.get("previous_version")),
+            kb.text("audit.policy.parameters", lang, values=shown or "—"),
+            kb.text(
+                "audit.policy.rules_off", lang, rules=_value(payload.get("rules_off"), kb, lang)
+            ),
+        ]
+    return lines
+
+
+def _set_to(name: str, value: float, kb: Knowledge, lang: str) -> str:
+    """A parameter and the value a policy gives it, by its name in the language."""
+    parameter = kb.parameters.get(name)
+    if parameter is None:  # a parameter the rule base no longer has: its id and the number
+        return f"{name} = {_value(value, kb, lang)}"
+    shown = shown_value(parameter, float(value), kb, lang)
+    return kb.text(
+        "audit.policy.set_to", lang, parameter=parameter_named(name, kb, lang), value=shown
+    )
+
+
+def render_policy(record: AuditRecord, kb: Knowledge, lang: str) -> str:
+    return "\n".join([*_header(record, kb, lang), *policy_lines(record.payload or {}, kb, lang)])
 
 
 def render_decided(record: AuditRecord, kb: Knowledge, lang: str) -> str:

@@ -50,6 +50,7 @@ from engine.batch.table import (
     journal_to_parquet,
     read_rows,
 )
+from engine.core import Engine
 from engine.errors import InputError, SalesExpertError, excerpt
 from engine.intake import parse_case
 from engine.result import Result
@@ -116,9 +117,37 @@ RUN_KEY_HEX = 32
 its rows' audit references) would need about 2**128 tries; 12 hex digits took 2**48."""
 
 
-def run_key(options: BatchOptions) -> str:
+Policy = tuple[tuple[tuple[str, float], ...], tuple[str, ...]]
+"""The policy a run consults under: its parameter values and switched-off rules (both empty:
+the shipped rule base). A run takes the live policy (``engine.policy.live``) once, when it
+starts, so every row of a run is decided under one rule-base version."""
+SHIPPED: Policy = ((), ())
+
+
+def live_run_policy() -> Policy:
+    """The live policy of the configured audit database, as a run carries it to its workers."""
+    from engine.policy.live import configured_store, live_policy  # the audit trail when used
+
+    store = configured_store()
+    if store is None:
+        return SHIPPED
+    live = live_policy(store)
+    return tuple(sorted(live.values.items())), tuple(sorted(live.rules_off))
+
+
+def policy_engine(policy: Policy) -> Engine:
+    """The engine of a run's policy, built once per process (``engine_with`` caches it)."""
+    if policy == SHIPPED:
+        return default_engine()
+    from engine.calibrate.apply import engine_with
+
+    values, rules_off = policy
+    return engine_with(dict(values), rules_off)
+
+
+def run_key(options: BatchOptions, policy: Policy = SHIPPED) -> str:
     """Same input bytes, options and rule base → same key (and same consultation ids)."""
-    identity = [fingerprint(options.input), options.lang, default_engine().version]
+    identity = [fingerprint(options.input), options.lang, policy_engine(policy).version]
     if options.what_if:  # other results: another run (a run without it keeps its old key)
         identity.append("what-if")
     return hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:RUN_KEY_HEX]
@@ -133,11 +162,11 @@ class Recording:
 
 
 def _record(
-    key: str, recording: Recording, consulted: list[tuple[int, Result, Case]]
+    key: str, recording: Recording, consulted: list[tuple[int, Result, Case]], engine: Engine
 ) -> dict[int, str]:
     """Record a chunk in one transaction (rows recorded before a crash are skipped); the
     audit record id of every row, for the output's consultation_id column."""
-    engine, store = default_engine(), shared_store(load_settings())
+    store = shared_store(load_settings())
     refs = [f"{key}:{number}" for number, _, _ in consulted]
     store.record_consultations(
         [(r, c) for _, r, c in consulted],
@@ -151,14 +180,15 @@ def _record(
     return {number: str(ids[ref]) for (number, _, _), ref in zip(consulted, refs, strict=True)}
 
 
-Job = tuple[str, str, "Recording | None", list[tuple[int, Row]], bool]
-"""(run key, language, recording, rows, whether to search the path to a better answer)."""
+Job = tuple[str, str, "Recording | None", list[tuple[int, Row]], bool, Policy]
+"""(run key, language, recording, rows, whether to search the path to a better answer, the
+run's policy)."""
 
 
 def consult_chunk(job: Job) -> list[Outcome]:
     """Worker: consult each row; a bad row becomes its problems, never an exception."""
-    key, lang, recording, rows, what_if = job
-    engine = default_engine()
+    key, lang, recording, rows, what_if, policy = job
+    engine = policy_engine(policy)
     outcomes: list[Outcome] = []
     consulted: list[tuple[int, Result, Case]] = []
     for number, row in rows:
@@ -173,7 +203,7 @@ def consult_chunk(job: Job) -> list[Outcome]:
         outcomes.append((number, consultation_id, customer, list(result_cells(result, case)), None))
         consulted.append((number, result, case))
     if recording is not None and consulted:
-        ids = _record(key, recording, consulted)
+        ids = _record(key, recording, consulted, engine)
         outcomes = [
             (n, ids.get(n, cid), cust, cells, problems)
             for n, cid, cust, cells, problems in outcomes
@@ -266,7 +296,8 @@ def run_batch(
     total)`` is called after every committed window (the front end's progress bar)."""
     started = time.monotonic()
     check_files(options)
-    key = run_key(options)
+    policy = live_run_policy()
+    key = run_key(options, policy)  # builds the policy's engine before any worker forks
     state = _load_checkpoint(options, key)
     if state.complete:
         return Summary(state.rows_done, state.ok, state.failed, 0.0, state.rows_done, True)
@@ -277,7 +308,7 @@ def run_batch(
     chunks = batched(read_rows(options.input, skip=state.rows_done), options.chunk_rows)
     recording = _recording(options)
     jobs: Iterator[Job] = (
-        (key, options.lang, recording, chunk, options.what_if) for chunk in chunks
+        (key, options.lang, recording, chunk, options.what_if, policy) for chunk in chunks
     )
     try:
         with WorkerPool(options.workers, consult_chunk) as pool:

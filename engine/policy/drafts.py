@@ -21,7 +21,6 @@ from pathlib import Path
 
 from engine.audit.config import load_settings
 from engine.audit.store import AuditStore
-from engine.calibrate.apply import engine_with
 from engine.calibrate.overlay import Overlay, load_overlay
 from engine.errors import excerpt
 from engine.parameter_values import parameter_named, shown_value
@@ -38,6 +37,7 @@ from engine.policy.checks import (
     status_label,
 )
 from engine.policy.golden import GoldenReport, golden_report
+from engine.policy.live import LivePolicy, live_policy
 from engine.policy.model import OPEN, PARAMETER, RULE_OFF, RULE_ON, Change, Draft, Pending, Who
 from engine.policy.refusal import refuse
 from knowledge_base import load_knowledge
@@ -55,11 +55,6 @@ class Outcome:
     added: tuple[Change, ...]
     golden: GoldenReport
     overlay_version: str | None = None
-
-
-def current_version() -> str:
-    """The version of the shipped rule base, which a new draft is an overlay on."""
-    return engine_with({}).version
 
 
 def get_draft(store: AuditStore, name: str, lang: str = "en") -> Draft:
@@ -102,16 +97,23 @@ def create_draft(
     overlay: Overlay | Path | None = None,
     lang: str = "en",
 ) -> Outcome:
-    """A new draft on the shipped rule base, empty or holding an overlay's proposed values."""
+    """A new draft on the live policy, empty or holding an overlay's proposed values.
+
+    The live policy's changes (``engine.policy.live``) are carried into the draft as its first
+    changes, so a draft holds the whole policy it would make live; publishing it checks that
+    the live policy is still the one it was drafted on."""
     check_author(who, lang)
     check_name(name, lang)
     reason = check_reason(reason, lang)
     if isinstance(overlay, Path):
         overlay = load_overlay(overlay, lang)
-    pending = _overlay_changes(overlay, lang) if overlay is not None else []
+    live = live_policy(store)
+    carried = _carried(live, lang)
+    pending = carried + (_overlay_changes(overlay, lang) if overlay is not None else [])
     values = {p.target: p.value for p in pending if p.value is not None}
-    check_lint(state({}, ()), state(values, ()), lang)
-    version = current_version()
+    rules_off = [p.target for p in carried if p.kind == RULE_OFF]
+    check_lint(state(live.values, live.rules_off), state(values, rules_off), lang)
+    version = live.engine().version
     with store._write() as conn:
         taken = storage.find_draft(conn, name)
         if taken is not None:
@@ -122,6 +124,18 @@ def create_draft(
     assert draft is not None  # just written in this transaction
     report = golden_report(draft.values, draft.rules_off)
     return Outcome(draft, draft.changes, report, overlay.ruleset_version if overlay else None)
+
+
+def _carried(live: LivePolicy, lang: str) -> list[Pending]:
+    """The live policy's parameter values and switched-off rules as a new draft's first
+    changes, their reason saying where they come from."""
+    if live.publication is None:
+        return []
+    why = load_knowledge().text(
+        "policy_step.carried", lang, draft=live.publication.draft, at=live.publication.at[:19]
+    )
+    values = [Pending(PARAMETER, k, v, why) for k, v in sorted(live.values.items())]
+    return values + [Pending(RULE_OFF, rule, None, why) for rule in sorted(live.rules_off)]
 
 
 Plan = Callable[[Draft], Pending]
@@ -212,7 +226,6 @@ def load_change(name: str, lang: str = "en", url: str | None = None) -> PolicyCh
 __all__ = [
     "Outcome",
     "create_draft",
-    "current_version",
     "get_draft",
     "list_drafts",
     "load_change",

@@ -16,8 +16,14 @@ from typing import Any
 PARAMETER, RULE_OFF, RULE_ON = "parameter", "rule_off", "rule_on"
 CHANGE_KINDS = (PARAMETER, RULE_OFF, RULE_ON)
 OPEN = "draft"
-"""The status of a draft being drafted, the only one that takes changes (submitting, approving
-and publishing are later steps of the workbench, issue 21)."""
+"""The status of a draft being drafted, the only one that takes changes."""
+SUBMITTED, APPROVED, REJECTED = "submitted", "approved", "rejected"
+PUBLISHED, ROLLED_BACK = "published", "rolled_back"
+STATUSES = (OPEN, SUBMITTED, APPROVED, REJECTED, PUBLISHED, ROLLED_BACK)
+SUBMIT, APPROVE, REJECT, PUBLISH, ROLLBACK = "submit", "approve", "reject", "publish", "rollback"
+EVENTS = (SUBMIT, APPROVE, REJECT, PUBLISH, ROLLBACK)
+"""The steps of a draft's life after drafting (``engine.policy.lifecycle``): each is a row of
+``policy_events`` and an audit record of kind ``policy``."""
 
 
 @dataclass(frozen=True)
@@ -131,14 +137,64 @@ class Draft:
         }
 
 
+@dataclass(frozen=True)
+class Event:
+    """One stored step of a draft's life; a publication or a rollback also holds the policy it
+    made live (``values``, ``rules_off``) and the rule-base versions after and before it."""
+
+    id: int
+    draft: str
+    at: str
+    actor: str
+    role: str
+    event: str
+    reason: str
+    record_id: int
+    version: str | None = None
+    previous_version: str | None = None
+    values: Mapping[str, float] | None = None
+    rules_off: frozenset[str] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "draft": self.draft,
+            "at": self.at,
+            "actor": self.actor,
+            "role": self.role,
+            "event": self.event,
+            "reason": self.reason,
+            "audit_record": self.record_id,
+        }
+        if self.version is not None:
+            data["version"] = self.version
+            data["previous_version"] = self.previous_version
+            data["parameters"] = dict(self.values or {})
+            data["rules_off"] = sorted(self.rules_off or ())
+        return data
+
+
 __all__ = [
+    "APPROVE",
+    "APPROVED",
     "CHANGE_KINDS",
+    "EVENTS",
     "OPEN",
     "PARAMETER",
+    "PUBLISH",
+    "PUBLISHED",
+    "REJECT",
+    "REJECTED",
+    "ROLLBACK",
+    "ROLLED_BACK",
     "RULE_OFF",
     "RULE_ON",
+    "STATUSES",
+    "SUBMIT",
+    "SUBMITTED",
     "Change",
     "Draft",
+    "Event",
     "Pending",
     "Who",
 ]

@@ -1,10 +1,11 @@
 """Champion against challenger: a customer book through today's policy and a changed one.
 
 ``simulate(book, change, …)`` runs every row of an input book (as ``sales-expert batch`` reads
-it: CSV or Parquet, ``section.field`` columns, bad rows counted, never fatal) through the
-shipped rule base (the champion) and through the rule base under a ``PolicyChange`` (the
-challenger), and returns what would change (``tally``: per topic, per policy; ``outcomes``:
-with an outcomes file, the bad rate and cost under each).
+it: CSV or Parquet, ``section.field`` columns, bad rows counted, never fatal) through today's
+policy (the champion: the live policy's ``PolicyChange`` when one is published, else the
+shipped rule base) and through the rule base under a ``PolicyChange`` (the challenger), and
+returns what would change (``tally``: per topic, per policy; ``outcomes``: with an outcomes
+file, the bad rate and cost under each).
 
 It is the batch machinery (``engine.batch.runner``): chunks of rows go to worker processes in
 order (``WorkerPool``), each job carries the change itself and the worker builds the challenger
@@ -42,7 +43,6 @@ from engine.intake import parse_case
 from engine.policy.change import PolicyChange
 from engine.policy.outcomes import OutcomeJoin
 from engine.policy.tally import COMPARED, SAMPLE_ROWS, Answers, Compared, Reason, Tally
-from engine.shared import default_engine
 from knowledge_base.facts import Case
 
 CHUNK_ROWS = 200
@@ -50,8 +50,11 @@ CHUNK_ROWS = 200
 CONSULTATION_COLUMN = "consultation_id"
 """A book column that is not an input field: the recorded consultation a row reproduces, by
 which an outcome may name it (``engine.policy.outcomes``)."""
-Job = tuple[PolicyChange, str, list[tuple[int, Row]], int]
-"""(the change, the language, the rows with their numbers, how many changed rows to explain)."""
+Job = tuple[PolicyChange, PolicyChange, str, list[tuple[int, Row]], int]
+"""(the champion's and the challenger's change, the language, the rows with their numbers, how
+many changed rows to explain)."""
+SHIPPED = PolicyChange()
+"""The champion when nothing is published: the shipped rule base."""
 Progress = Callable[[int, int], None]
 """``on_progress(rows done, rows in the book)``, after every window of chunks."""
 
@@ -105,8 +108,8 @@ def compare_row(
 
 def compare_chunk(job: Job) -> list[Compared]:
     """Worker: compare every row of a chunk; explain its first changed rows (the sample)."""
-    change, lang, rows, explain = job
-    engines = (default_engine(), challenger_engine(change, lang))
+    champion, change, lang, rows, explain = job
+    engines = (challenger_engine(champion, lang), challenger_engine(change, lang))
     out: list[Compared] = []
     explained = 0
     for number, row in rows:
@@ -182,22 +185,27 @@ def simulate(
     cost_bad: float = DEFAULT_COST_BAD,
     cost_good_rejected: float = DEFAULT_COST_GOOD_REJECTED,
     chunk_rows: int = CHUNK_ROWS,
+    champion_change: PolicyChange = SHIPPED,
 ) -> dict[str, Any]:
     """The simulation's report (the JSON of ``sales-expert policy simulate --json``).
 
     ``errors``: the file the failed rows' problems are written to (None: counted only). A bad
     request (a missing file, a refused change, an unreadable outcomes file) raises an
-    ``InputError`` naming it before any row is run."""
+    ``InputError`` naming it before any row is run. ``champion_change``: today's policy (the
+    live one, ``engine.policy.live``), the shipped rule base by default."""
     started = time.monotonic()
     _check_files(book, outcomes, errors, lang)
     change.check(lang)
-    champion, challenger = default_engine(), challenger_engine(change, lang)
+    champion = challenger_engine(champion_change, lang)
+    challenger = challenger_engine(change, lang)
     join = OutcomeJoin.read(outcomes, lang) if outcomes is not None else None
     tally = Tally()
     journal = Journal(errors, ERROR_HEADER, None) if errors is not None else None
     chunks = batched(read_rows(book), max(1, chunk_rows))
     # made as the pool asks for them: once the sample is full, no job explains anything
-    jobs: Iterator[Job] = ((change, lang, chunk, _wanted(tally)) for chunk in chunks)
+    jobs: Iterator[Job] = (
+        (champion_change, change, lang, chunk, _wanted(tally)) for chunk in chunks
+    )
     try:
         _run(book, jobs, workers, (tally, join, journal), on_progress)
     finally:
@@ -206,6 +214,7 @@ def simulate(
     versions = {"champion": champion.version, "challenger": challenger.version}
     report: dict[str, Any] = {"book": str(book), "lang": lang, "versions": versions}
     report["change"] = change.as_json()
+    report["champion_change"] = champion_change.as_json()
     report |= tally.figures() | {"errors_file": None if errors is None else str(errors)}
     report["outcomes"] = join.figures(cost_bad, cost_good_rejected) if join else None
     return report | {"seconds": round(time.monotonic() - started, 3)}

@@ -89,8 +89,8 @@ def test_final_decisions_are_signed_records_of_the_same_chain(
 def test_only_known_kinds_are_appended_and_each_has_texts(store: AuditStore) -> None:
     seed(store, 1)
     row = {k: v for k, v in rows(store)[0].items() if k not in ("id", "hash", "hmac")}
-    with store._write() as conn, pytest.raises(AuditRequestError, match="kind: 'policy'"):
-        store._append(conn, [{**row, "kind": "policy"}])
+    with store._write() as conn, pytest.raises(AuditRequestError, match="kind: 'memo'"):
+        store._append(conn, [{**row, "kind": "memo"}])
     assert store.count() == 1
     kb = load_knowledge()
     for kind in KINDS:

@@ -1,12 +1,11 @@
 """Policy drafts (issue 21, engine/policy/drafts.py): named overlays stored in the audit database
 on SQLite and PostgreSQL, every change checked (role, reason, parameter range, rule, lint) and
-reported with the golden cases it moves; the schema upgrade 3 → 4; the ``policy`` CLI verbs."""
+reported with the golden cases it moves; the schema upgrade 3 → 5; the ``policy`` CLI verbs."""
 
 from __future__ import annotations
 
-import argparse
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,6 @@ import engine.cli
 from engine.api import default_engine
 from engine.audit import models
 from engine.audit.store import AuditStore
-from engine.cli_policy import register
 from engine.intake import parse_case
 from engine.policy import storage
 from engine.policy.drafts import (
@@ -32,7 +30,6 @@ from engine.policy.drafts import (
 from engine.policy.golden import GoldenChange, golden_report
 from engine.policy.model import PARAMETER, RULE_OFF, RULE_ON, Who
 from engine.policy.refusal import PolicyError
-from engine.users import User, write_users
 from tests.audit import conftest as audit
 from tests.conftest import customer
 
@@ -264,12 +261,12 @@ def test_a_draft_moved_on_by_a_later_step_or_by_other_writers_takes_no_change(
     assert str(refused.value) == (
         "draft tighter kept changing while this change was being checked: try again"
     )
-    with store.engine.begin() as conn:  # what submitting it (a later step of issue 21) will do
+    with store.engine.begin() as conn:  # what submitting it does to the draft
         conn.execute(sa.text("UPDATE policy_drafts SET status = 'submitted'"))
     with pytest.raises(PolicyError) as refused:
         set_parameter(store, "tighter", VERY_HIGH, 45, ADMIN, "decline more high risks")
     assert str(refused.value) == (
-        "draft tighter is submitted: only a draft being drafted takes changes"
+        "draft tighter is submitted for approval: only a draft being drafted takes changes"
     )
     assert get_draft(store, "tighter").changes == ()
 
@@ -292,6 +289,7 @@ def test_golden_report_says_when_the_cases_are_not_shipped(tmp_path: Path) -> No
 def _downgrade_to_schema_3(store: AuditStore) -> None:
     """What schema 3 left: no policy tables, schema version 3."""
     with store.engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE policy_events"))
         conn.execute(sa.text("DROP TABLE policy_changes"))
         conn.execute(sa.text("DROP TABLE policy_drafts"))
         conn.execute(sa.text("DELETE FROM audit_schema"))
@@ -313,13 +311,14 @@ def test_a_schema_3_database_upgrades_keeping_every_record(
                 shipped.consult(case), case, shipped.compiled, actor="x", role="rep"
             )
         with old.engine.connect() as conn:
-            fresh = {t: _layout(conn, t) for t in ("policy_drafts", "policy_changes")}
+            tables = ("policy_drafts", "policy_changes", "policy_events")
+            fresh = {t: _layout(conn, t) for t in tables}
         hashes = [r.hash for r in old.list_records()]
         _downgrade_to_schema_3(old)
     with AuditStore(audit_url) as upgraded:
         with upgraded.engine.connect() as conn:
-            assert models.schema_version(conn) == 4
-            assert {t: _layout(conn, t) for t in fresh} == fresh
+            assert models.schema_version(conn) == models.SCHEMA_VERSION == 5
+            assert {t: _layout(conn, t) for t in fresh} == fresh  # as a new database has them
         assert [r.hash for r in upgraded.list_records()] == hashes
         assert upgraded.verify().ok
         drafted(upgraded)
@@ -329,54 +328,6 @@ def test_a_schema_3_database_upgrades_keeping_every_record(
 
 
 # -- the CLI --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A data directory with its own audit database, and a users file with an admin and a rep
-    (bcrypt cost 4); the keyboard user, unproved, is a rep."""
-    users = tmp_path / "users.yaml"
-    write_users(
-        users,
-        [(User("ada", "Ada", "admin"), "ada-pw"), (User("rita", "Rita", "rep"), "rita-pw")],
-        rounds=4,
-    )
-    for name in ("DATABASE_URL", "CONFIG", "ROLE", "PASSWORD"):
-        monkeypatch.delenv(f"SALES_EXPERT_{name}", raising=False)
-    monkeypatch.setenv("SALES_EXPERT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("SALES_EXPERT_USERS", str(users))
-    monkeypatch.setenv("SALES_EXPERT_ACTOR", "keyboard")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
-def cli(
-    cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Iterator[Callable[..., tuple[int, str, str]]]:
-    """``sales-expert ARGS`` in this process (``policy`` added if engine/cli.py lacks it):
-    exit code, output, errors."""
-    build = engine.cli.build_parser
-
-    def with_policy() -> argparse.ArgumentParser:
-        parser = build()
-        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-        if "policy" not in sub.choices:
-            register(sub)
-        return parser
-
-    monkeypatch.setattr(engine.cli, "build_parser", with_policy)
-
-    def run(*args: str, password: str | None = None) -> tuple[int, str, str]:
-        if password is None:
-            monkeypatch.delenv("SALES_EXPERT_PASSWORD", raising=False)
-        else:
-            monkeypatch.setenv("SALES_EXPERT_PASSWORD", password)
-        code = engine.cli.main(list(args))
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    yield run
 
 
 def test_the_cli_drafts_as_a_proved_admin(cli: Callable[..., tuple[int, str, str]]) -> None:
