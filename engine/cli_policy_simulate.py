@@ -1,7 +1,8 @@
 """``sales-expert policy simulate``: what a policy change would change on a customer book.
 
-    policy simulate (--overlay FILE | DRAFT) --book BOOK [--outcomes FILE] [--workers N]
-                    [--json] [--lang zh] [--cost-bad X --cost-good-rejected Y] [--errors FILE]
+    policy simulate (--overlay FILE | DRAFT) (--book BOOK | --from DATE --to DATE [--channel CH])
+                    [--outcomes FILE] [--workers N] [--json] [--lang zh]
+                    [--cost-bad X --cost-good-rejected Y] [--errors FILE]
 
 Runs every row of BOOK (an input book as `sales-expert batch` reads it: CSV or Parquet) through
 today's policy (the champion) and through the changed one (the challenger): today's rule base
@@ -12,7 +13,10 @@ under each policy; with an outcomes FILE (as `sales-expert backtest --book` read
 the book's rows by customer id, or by a `consultation_id` column of the book), the bad rate
 among approved and the cost under each; and the first changed rows with both policies'
 principal reasons. Rows that fail are counted and listed in the errors file (default:
-BOOK.simulate-errors.csv). Nothing is recorded. Exit 2 on a bad request, naming the option or
+BOOK.simulate-errors.csv). Instead of a book, --from/--to (and --channel) take the consultations
+recorded in the audit database in that period (``engine.policy.recorded``), each row linked to
+its record by ``consultation_id`` (errors default: recorded.simulate-errors.csv). Nothing is
+recorded. Exit 2 on a bad request, naming the option or
 file, the value and what is allowed.
 """
 
@@ -24,17 +28,22 @@ import json
 import math
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from engine.audit.config import sqlite_file
 from engine.audit.errors import AuditRequestError
+from engine.audit.records import CHANNELS
 from engine.backtest.credit import DEFAULT_COST_BAD, DEFAULT_COST_GOOD_REJECTED, refuse_option
+from engine.backtest.store import Selection
 from engine.batch.progress import Progress
 from engine.calibrate.book import refuse
+from engine.cli_backtest import option_day
 from engine.errors import InputError, excerpt
 from engine.policy.change import PolicyChange
-from engine.policy.drafts import load_change
+from engine.policy.drafts import load_change, open_store
 from engine.policy.live import live_change
+from engine.policy.recorded import recorded_label, write_recorded_book
 from engine.policy.simulate import simulate
 from engine.policy.simulate_text import render
 from knowledge_base import load_knowledge
@@ -56,6 +65,9 @@ def add_simulate(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--overlay", metavar="FILE", help="parameter overlay file (instead of DRAFT)")
     p.add_argument("--db", metavar="URL", help="audit database of the DRAFT (default: configured)")
     p.add_argument("--book", help="input book (CSV or Parquet), as `sales-expert batch` reads it")
+    p.add_argument("--from", dest="since", metavar="DATE", help="recorded on or after (YYYY-MM-DD)")
+    p.add_argument("--to", dest="until", metavar="DATE", help="recorded on or before (YYYY-MM-DD)")
+    p.add_argument("--channel", choices=CHANNELS, help="recorded through this channel only")
     p.add_argument("--outcomes", metavar="FILE", help="outcomes file (CSV or Parquet)")
     p.add_argument("--workers", help="worker processes (default: all cores)")
     p.add_argument(
@@ -142,11 +154,37 @@ class ProgressLine:
             self._line.finish()
 
 
+def _period(args: argparse.Namespace, lang: str) -> Selection | None:
+    """The recorded consultations to run instead of a book, or None (a book is given)."""
+    if args.since is None and args.until is None and args.channel is None:
+        if not args.book:
+            raise refuse("--book", "policy_simulate.error.no_book", lang)
+        return None
+    if args.book:
+        raise refuse("--book, --from", "policy_simulate.error.book_and_period", lang)
+    since, until = option_day("--from", args.since, lang), option_day("--to", args.until, lang)
+    if since is not None and until is not None and since > until:
+        raise refuse_option("--from", "period_reversed", lang, since=since, until=until)
+    return Selection(since, until, args.channel)
+
+
 def _run(args: argparse.Namespace, lang: str) -> str:
     """Check the request, simulate, and return what to print."""
-    if not args.book:
-        raise refuse("--book", "policy_simulate.error.no_book", lang)
-    book = Path(args.book)
+    period = _period(args, lang)
+    if period is None:
+        return _simulate(args, Path(args.book), lang)
+    with tempfile.TemporaryDirectory(prefix="sales-expert-recorded-") as folder:
+        book = Path(folder) / "recorded.csv"
+        with open_store(args.db) as store:
+            count = write_recorded_book(store, period, book)
+        described = recorded_label(period, count, load_knowledge(), lang)
+        return _simulate(args, book, lang, (described, period.as_json() | {"rows": count}))
+
+
+def _simulate(
+    args: argparse.Namespace, book: Path, lang: str, recorded: tuple[str, object] | None = None
+) -> str:
+    """Simulate over ``book`` (a file, or the recorded consultations written as one)."""
     workers = _workers(args.workers, lang)
     cost_bad = _cost("--cost-bad", args.cost_bad, lang)
     cost_good_rejected = _cost("--cost-good-rejected", args.cost_good_rejected, lang)
@@ -159,7 +197,11 @@ def _run(args: argparse.Namespace, lang: str) -> str:
         values = {**champion.values, **change.values}
         change = dataclasses.replace(change, values=values, rules_off=champion.rules_off)
     errors = (
-        Path(args.errors) if args.errors else book.with_name(book.name + ".simulate-errors.csv")
+        Path(args.errors)
+        if args.errors
+        else Path("recorded.simulate-errors.csv")
+        if recorded is not None
+        else book.with_name(book.name + ".simulate-errors.csv")
     )
     progress = ProgressLine()
     report = simulate(
@@ -175,6 +217,8 @@ def _run(args: argparse.Namespace, lang: str) -> str:
         champion_change=champion,
     )
     progress.finish()
+    if recorded is not None:
+        report["book"], report["recorded"] = recorded
     if args.json:
         return json.dumps(report, ensure_ascii=False, indent=2)
     return render(report, lang)

@@ -180,7 +180,10 @@ def sample_lines(report: Report, kb: Knowledge, lang: str) -> list[str]:
     for row in sample:
         changes = separator.join(_change(change, kb, lang) for change in row["changes"])
         customer = row["customer_id"] or _t("no_customer", lang)
-        lines.append(_t("sample_row", lang, row=row["row"], customer=customer, changes=changes))
+        line = _t("sample_row", lang, row=row["row"], customer=customer, changes=changes)
+        if row.get("consultation_id") is not None:  # a recorded consultation: its audit record
+            line += _t("sample_record", lang, id=row["consultation_id"])
+        lines.append(line)
         for policy in ("champion", "challenger"):
             reasons = _reasons(row["reasons"][policy], lang)
             lines.append(_t(f"reasons_{policy}", lang, reasons=reasons))

@@ -195,6 +195,7 @@ def sample_row(compared: Compared, changed: list[int]) -> dict[str, Any]:
     return {
         "row": compared.row,
         "customer_id": compared.customer_id,
+        "consultation_id": compared.consultation_id,
         "changes": [
             {"topic": COMPARED[i], "champion": champion[i], "challenger": challenger[i]}
             for i in changed
