@@ -22,6 +22,7 @@ from knowledge_base.facts import Case
 
 if TYPE_CHECKING:
     from engine.audit.store import AuditStore
+    from engine.policy.live import LivePolicy
 
 __all__ = ["consult", "default_engine"]
 
@@ -44,7 +45,8 @@ def consult(
     """
     if lang not in ("en", "zh"):
         raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
-    chosen = engine or _live_engine(store)
+    live = _live_policy(store) if engine is None else None
+    chosen = engine or (live.engine() if live is not None else default_engine())
     parsed = parse_case(case, lang)
     result = chosen.consult(parsed, lang=lang)
     if record is False:
@@ -54,6 +56,11 @@ def consult(
     settings = load_settings()
     if record or store is not None or settings.record:
         from engine.audit.recording import record as record_result
+
+        if live is not None and live.shadow is not None:  # recorded, never shown
+            from engine.policy.shadow import shadow_answers
+
+            result.shadow = shadow_answers(live.shadow, parsed)
 
         entry = record_result(
             result,
@@ -69,8 +76,10 @@ def consult(
     return result
 
 
-def _live_engine(store: AuditStore | None) -> Engine:
-    """The live policy's engine (the audit trail loads only when used, as below)."""
-    from engine.policy.live import configured_live_engine, live_engine
+def _live_policy(store: AuditStore | None) -> LivePolicy | None:
+    """The live policy (None: no audit database yet, so nothing published); the audit trail
+    loads only when used, as below."""
+    from engine.policy.live import configured_store, live_policy
 
-    return live_engine(store) if store is not None else configured_live_engine()
+    found = store if store is not None else configured_store()
+    return None if found is None else live_policy(found)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from engine.trace import TraceStep
 
@@ -78,6 +78,9 @@ class Result(BaseModel):
     """The audit record of this consultation, when it was recorded (``engine.audit``)."""
     summary: list[ModuleSummary] = []
     """Per module, the answer at a glance (``engine.summary``): what to read first."""
+    shadow: dict[str, Any] | None = Field(default=None, exclude=True)
+    """The answers of the policy running in shadow (``engine.policy.shadow``), when one is: kept
+    in the audit record, never shown, so it is left out of the result's JSON."""
 
     def values(self, topic: str) -> list[Any]:
         return [c.value for c in self.conclusions if c.topic == topic]

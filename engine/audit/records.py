@@ -131,6 +131,8 @@ def consultation_row(
     }
     if batch_ref is not None:
         payload["batch"] = batch_ref
+    if result.shadow is not None:  # answers of a policy in shadow: recorded, never shown
+        payload["shadow"] = result.shadow
     return {
         "kind": "consultation",
         "actor": actor,

@@ -17,9 +17,10 @@ import sqlalchemy as sa
 
 from engine.audit.chain import canonical
 from engine.audit.models import policy_drafts, policy_events, utc_now
-from engine.policy.model import PUBLISH, ROLLBACK, Event
+from engine.policy.model import PUBLISH, ROLLBACK, SHADOW, SHADOW_STOP, Event
 
 LIVE_EVENTS = (PUBLISH, ROLLBACK)
+SHADOW_EVENTS = (SHADOW, SHADOW_STOP)
 
 
 def _event(row: Any, name: str) -> Event:
@@ -62,10 +63,24 @@ def live_events(conn: sa.Connection) -> list[Event]:
 
 
 def last_live_event_id(conn: sa.Connection) -> int:
-    """The id of the last publication or rollback (0: none): what tells a process holding the
-    live policy whether it changed."""
-    query = sa.select(sa.func.max(policy_events.c.id)).where(policy_events.c.event.in_(LIVE_EVENTS))
+    """The id of the last publication, rollback or shadow step (0: none): what tells a process
+    holding the live policy whether it changed."""
+    steps = LIVE_EVENTS + SHADOW_EVENTS
+    query = sa.select(sa.func.max(policy_events.c.id)).where(policy_events.c.event.in_(steps))
     return int(conn.scalar(query) or 0)
+
+
+def shadow_event(conn: sa.Connection) -> Event | None:
+    """The policy running in shadow: the last shadow step if it started one, else None."""
+    row = conn.execute(
+        _joined()
+        .where(policy_events.c.event.in_(SHADOW_EVENTS))
+        .order_by(policy_events.c.id.desc())
+        .limit(1)
+    ).first()
+    if row is None or row.event != SHADOW:
+        return None
+    return _event(row, str(row.draft_name))
 
 
 def live_stack(events: Sequence[Event]) -> list[Event]:

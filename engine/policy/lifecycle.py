@@ -88,7 +88,7 @@ def refuse(key: str, lang: str, **values: object) -> PolicyError:
     return PolicyError(load_knowledge().text(f"policy_step.error.{key}", lang, **values))
 
 
-def _check_role(who: Who, step: str, roles: tuple[str, ...], lang: str) -> None:
+def check_role(who: Who, step: str, roles: tuple[str, ...], lang: str) -> None:
     if who.role in roles:
         return
     kb = load_knowledge()
@@ -98,7 +98,7 @@ def _check_role(who: Who, step: str, roles: tuple[str, ...], lang: str) -> None:
     raise refuse("role", lang, actor=who.actor, role=role, verb=verb, allowed=allowed)
 
 
-def _check_status(draft: Draft, step: Step, lang: str) -> None:
+def check_status(draft: Draft, step: Step, lang: str) -> None:
     if draft.status in step.before:
         return
     kb = load_knowledge()
@@ -124,11 +124,11 @@ def _check_four_eyes(draft: Draft, who: Who, lang: str) -> None:
         raise refuse("own_draft", lang, actor=who.actor, name=draft.name, verb=verb)
 
 
-def _checked(store: AuditStore, name: str, who: Who, step: Step, lang: str) -> Draft:
+def checked_draft(store: AuditStore, name: str, who: Who, step: Step, lang: str) -> Draft:
     """The draft, if ``who`` may take ``step`` on it now."""
-    _check_role(who, step.event, step.roles, lang)
+    check_role(who, step.event, step.roles, lang)
     draft = get_draft(store, name, lang)
-    _check_status(draft, step, lang)
+    check_status(draft, step, lang)
     if step.event in (APPROVE, REJECT):
         _check_four_eyes(draft, who, lang)
     if step.event == SUBMIT and not draft.changes:
@@ -158,7 +158,7 @@ def _record_row(who: Who, event: str, version: str, body: dict[str, Any]) -> dic
 Guard = Callable[[sa.Connection], None]
 
 
-def _write(
+def write_step(
     store: AuditStore,
     draft: Draft,
     who: Who,
@@ -189,7 +189,7 @@ def _write(
         return events.events_of(conn, draft.id)[-1]
 
 
-def _unmoved(draft: Draft, lang: str) -> Guard:
+def draft_unmoved(draft: Draft, lang: str) -> Guard:
     """Inside the lock: the draft has the status and changes it was checked with."""
 
     def guard(conn: sa.Connection) -> None:
@@ -205,9 +205,9 @@ def review(
     """Submit, approve or reject a draft (``event``: ``SUBMIT``, ``APPROVE``, ``REJECT``)."""
     step = STEPS[event]
     why = check_reason(reason, lang)
-    draft = _checked(store, name, who, step, lang)
+    draft = checked_draft(store, name, who, step, lang)
     body = {"draft": draft.name, "draft_id": draft.id, "reason": why}
-    stored = _write(store, draft, who, (event, step.after), body, _unmoved(draft, lang))
+    stored = write_step(store, draft, who, (event, step.after), body, draft_unmoved(draft, lang))
     return Done(get_draft(store, name, lang), stored, live_policy(store))
 
 
@@ -215,22 +215,22 @@ def publish(store: AuditStore, name: str, who: Who, reason: str, lang: str = "en
     """Make an approved draft's policy live; refused if the live policy moved since drafting."""
     step = STEPS[PUBLISH]
     why = check_reason(reason, lang)
-    draft = _checked(store, name, who, step, lang)
+    draft = checked_draft(store, name, who, step, lang)
     live = live_policy(store)
     live_version = live.engine().version
     if draft.base_version != live_version:
         raise refuse("stale", lang, name=name, base=draft.base_version, live=live_version)
     engine = engine_with(draft.values, draft.rules_off, lang=lang)
-    body = _live_body(draft, why, dict(draft.values), draft.rules_off, live_version)
+    body = live_body(draft, why, dict(draft.values), draft.rules_off, live_version)
     guard = _both_unmoved(draft, live, lang)
-    stored = _write(store, draft, who, (PUBLISH, PUBLISHED), body, guard, engine)
+    stored = write_step(store, draft, who, (PUBLISH, PUBLISHED), body, guard, engine)
     return Done(get_draft(store, name, lang), stored, live_policy(store))
 
 
 def rollback(store: AuditStore, who: Who, reason: str, lang: str = "en") -> Done:
     """Take the live publication off: the policy published before it (or the shipped rule
     base) is live again."""
-    _check_role(who, ROLLBACK, APPROVING_ROLES, lang)
+    check_role(who, ROLLBACK, APPROVING_ROLES, lang)
     why = check_reason(reason, lang)
     with store._read() as conn:
         stack = events.live_stack(events.live_events(conn))
@@ -241,14 +241,14 @@ def rollback(store: AuditStore, who: Who, reason: str, lang: str = "en") -> Done
     rules_off = frozenset(below.rules_off or ()) if below else frozenset()
     engine = engine_with(values, rules_off, lang=lang)
     draft = get_draft(store, top.draft, lang)
-    body = _live_body(draft, why, values, rules_off, top.version)
+    body = live_body(draft, why, values, rules_off, top.version)
     body["restores"] = below.draft if below else None
-    guard = _live_unmoved(live_policy(store), lang)
-    stored = _write(store, draft, who, (ROLLBACK, ROLLED_BACK), body, guard, engine)
+    guard = live_unmoved(live_policy(store), lang)
+    stored = write_step(store, draft, who, (ROLLBACK, ROLLED_BACK), body, guard, engine)
     return Done(get_draft(store, top.draft, lang), stored, live_policy(store))
 
 
-def _live_body(
+def live_body(
     draft: Draft, why: str, values: dict[str, float], rules_off: frozenset[str], before: str | None
 ) -> dict[str, Any]:
     return {
@@ -261,7 +261,7 @@ def _live_body(
     }
 
 
-def _live_unmoved(live: LivePolicy, lang: str) -> Guard:
+def live_unmoved(live: LivePolicy, lang: str) -> Guard:
     marker = live.publication.id if live.publication else 0
 
     def guard(conn: sa.Connection) -> None:
@@ -273,7 +273,7 @@ def _live_unmoved(live: LivePolicy, lang: str) -> Guard:
 
 
 def _both_unmoved(draft: Draft, live: LivePolicy, lang: str) -> Guard:
-    draft_guard, live_guard = _unmoved(draft, lang), _live_unmoved(live, lang)
+    draft_guard, live_guard = draft_unmoved(draft, lang), live_unmoved(live, lang)
 
     def guard(conn: sa.Connection) -> None:
         draft_guard(conn)
@@ -300,10 +300,19 @@ __all__ = [
     "DRAFTING_ROLES",
     "STEPS",
     "Done",
+    "Guard",
+    "Step",
+    "check_role",
+    "check_status",
     "draft_events",
+    "draft_unmoved",
     "history",
+    "live_body",
+    "live_unmoved",
     "publish",
+    "refuse",
     "review",
     "rollback",
+    "write_step",
     "writers",
 ]

@@ -33,6 +33,8 @@ class LivePolicy:
     publication: Event | None
     values: Mapping[str, float] = field(default_factory=dict)
     rules_off: frozenset[str] = frozenset()
+    shadow: Event | None = None
+    """An approved draft running in shadow beside the live policy (``engine.policy.shadow``)."""
 
     @property
     def draft(self) -> str | None:
@@ -57,11 +59,12 @@ def live_policy(store: AuditStore) -> LivePolicy:
         if seen is not None and seen[0] == marker:
             return seen[1]
         stack = events.live_stack(events.live_events(conn))
+        shadow = events.shadow_event(conn)
     top = stack[-1] if stack else None
     policy = (
-        SHIPPED
+        LivePolicy(None, shadow=shadow)
         if top is None
-        else LivePolicy(top, dict(top.values or {}), frozenset(top.rules_off or ()))
+        else LivePolicy(top, dict(top.values or {}), frozenset(top.rules_off or ()), shadow)
     )
     _SEEN[store.url] = (marker, policy)
     return policy

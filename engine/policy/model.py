@@ -21,7 +21,8 @@ SUBMITTED, APPROVED, REJECTED = "submitted", "approved", "rejected"
 PUBLISHED, ROLLED_BACK = "published", "rolled_back"
 STATUSES = (OPEN, SUBMITTED, APPROVED, REJECTED, PUBLISHED, ROLLED_BACK)
 SUBMIT, APPROVE, REJECT, PUBLISH, ROLLBACK = "submit", "approve", "reject", "publish", "rollback"
-EVENTS = (SUBMIT, APPROVE, REJECT, PUBLISH, ROLLBACK)
+SHADOW, SHADOW_STOP = "shadow", "shadow_stop"
+EVENTS = (SUBMIT, APPROVE, REJECT, PUBLISH, ROLLBACK, SHADOW, SHADOW_STOP)
 """The steps of a draft's life after drafting (``engine.policy.lifecycle``): each is a row of
 ``policy_events`` and an audit record of kind ``policy``."""
 
@@ -189,6 +190,8 @@ __all__ = [
     "ROLLED_BACK",
     "RULE_OFF",
     "RULE_ON",
+    "SHADOW",
+    "SHADOW_STOP",
     "STATUSES",
     "SUBMIT",
     "SUBMITTED",

@@ -4,12 +4,18 @@ proved identities, four eyes, the live policy switching, refusals exiting 2 in b
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
+import yaml
 
 from engine.calibrate.apply import engine_with
 from engine.shared import default_engine
+from tests.conftest import CASES, load_golden
 from tests.policy.conftest import Cli
 
 VERY_HIGH = "credit.risk_very_high_min_score"
+SLOW_PAYER = CASES / "credit/company-slow-payer-refer.yaml"
 ADA = ("--actor", "ada", "--role", "admin")
 BOB = ("--actor", "bob", "--role", "admin")
 
@@ -92,3 +98,26 @@ def test_refusals_exit_2_and_store_nothing(cli: Cli) -> None:
     assert code == 2 and "approving or rejecting a policy draft is for the role admin" in err
     code, out, _ = cli("policy", "history", "--json")
     assert json.loads(out)["history"] == []
+
+
+def test_shadow_from_the_command_line(
+    cli: Cli, cli_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SALES_EXPERT_RECORD", "on")  # the tests' default is off
+    drafted_and_submitted(cli)
+    code, _, err = cli("policy", "approve", "tighter", "--reason", "ok", *BOB, password="bob-pw")
+    assert code == 0, err
+    code, out, err = cli("policy", "shadow", "tighter", "--reason", "try", *BOB, password="bob-pw")
+    assert code == 0, err
+    assert out.startswith("Draft tighter runs in shadow from now on:")
+    case = cli_env / "case.yaml"
+    case.write_text(yaml.safe_dump(load_golden(SLOW_PAYER)["case"]), encoding="utf-8")
+    code, out, err = cli("consult", str(case), "--json")
+    assert code == 0, err
+    assert "shadow" not in json.loads(out)
+    code, out, _ = cli("policy", "shadow-report", "--lang", "zh")
+    assert out.startswith(
+        "影子运行：在tighter影子运行时记录了1次咨询，其中1次（100.0%）的答案会不同。"
+    )
+    code, out, _ = cli("policy", "shadow-stop", "--reason", "seen", *BOB, password="bob-pw")
+    assert code == 0 and out.startswith("Draft tighter no longer runs in shadow")
