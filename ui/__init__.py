@@ -6,6 +6,8 @@
     forms.py       input forms generated from the case section models
     consult.py     running a consultation from a form, keeping the outcome per language
     explain.py     conclusions with their explanations and rule-chain graphs
+    policy*.py     the Policy page: its requests (policy), parameters and rules, simulation,
+                   charts, and the live policy, drafts, steps and history (policy_show)
     views/         one script per page
 
 Pages only gather input and render; every decision and text comes from ``engine``.

@@ -44,6 +44,7 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/query_stats:",
         frozenset({"manager", "auditor"}),
     ),
+    PageSpec("policy", "ui/views/policy.py", ":material/tune:", frozenset({"manager", "auditor"})),
     PageSpec(
         "knowledge",
         "ui/views/knowledge.py",

@@ -54,7 +54,6 @@ from knowledge_base import load_knowledge
 APPROVING_ROLES: tuple[str, ...] = ("admin",)
 """Roles that may approve, reject, publish and roll back. Four eyes come from the people, not
 the roles: the approver must be someone other than everyone who wrote the draft."""
-CHANNEL = "cli"
 
 
 @dataclass(frozen=True)
@@ -142,7 +141,7 @@ def _record_row(who: Who, event: str, version: str, body: dict[str, Any]) -> dic
         "kind": "policy",
         "actor": who.actor,
         "role": who.role,
-        "channel": CHANNEL,
+        "channel": who.channel,
         "customer_id": None,
         "modules": "",
         "rules": "",

@@ -33,6 +33,8 @@ class Who:
 
     actor: str
     role: str
+    channel: str = "cli"
+    """Where the request came from (cli, ui, api): the audit record of a step says so."""
 
 
 @dataclass(frozen=True)

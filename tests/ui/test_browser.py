@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from engine.users import DEMO_USERS, User, write_users
 from tests.audit.conftest import in_ci
 from tests.conftest import REPO, run_cli
 
@@ -46,6 +47,8 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS") or REPO / "artifacts")
 TIMEOUT_MS = 30_000
+SECOND_ADMIN = (User("alma", "Alma Admin", "admin"), "admin2-demo")
+"""Besides the demo users: a second administrator, to approve what the first one drafted."""
 
 
 def _free_port() -> int:
@@ -76,9 +79,12 @@ def _server_env(data: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``streamlit run ui_app.py`` on 127.0.0.1, after ``sales-expert demo``."""
+    """``streamlit run ui_app.py`` on 127.0.0.1, after ``sales-expert demo`` (which keeps the
+    users file written first: the demo users and a second administrator)."""
     root = tmp_path_factory.mktemp("e2e")
     env = _server_env(root / "data")
+    demo_users = [(User(d.username, d.name, d.role), d.password) for d in DEMO_USERS]
+    write_users(root / "data" / "users.yaml", [*demo_users, SECOND_ADMIN])
     demo = run_cli("demo", cwd=root, env=env)
     assert demo.returncode == 0, demo.stderr
     port = _free_port()
@@ -470,3 +476,94 @@ def test_manager_opens_performance_and_its_charts_render(session: Any, tmp_path:
     for index in range(4):
         expect(charts.nth(index).locator("canvas, svg").first).to_be_visible()
     manager.shot("10-manager-performance-zh", 3000)
+
+
+def _field(page: Any, key: str) -> Any:
+    """The input of the widget with ``key``: Streamlit marks its element ``st-key-<key>``, every
+    character other than a letter, a digit, ``_`` and ``-`` replaced by ``-``."""
+    return page.locator(f".st-key-{re.sub(r'[^a-zA-Z0-9_-]', '-', key)} input")
+
+
+def _write_book(path: Path, rows: int) -> None:
+    from engine.batch.mapping import case_to_row
+    from tests.books import generate_book
+
+    table = [case_to_row(row.case) for row in generate_book(rows, seed=11)]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, list(dict.fromkeys(k for r in table for k in r)))
+        writer.writeheader()
+        writer.writerows(table)
+
+
+def _open_policy(user: Session) -> None:
+    nav = user.page.get_by_test_id("stSidebarNav")
+    nav.get_by_role("link", name=re.compile("Policy$")).click()
+    user.idle()
+
+
+def test_a_policy_is_drafted_simulated_approved_by_another_admin_and_published(
+    session: Any, tmp_path: Path
+) -> None:
+    """Issue 21: an administrator drafts a higher high-risk threshold, simulates it on a book,
+    submits it and signs out; a second administrator approves and publishes it, and the live
+    policy line names the draft."""
+    from playwright.sync_api import expect
+
+    book = tmp_path / "book.csv"
+    _write_book(book, 60)
+    admin = session()
+    admin.login("adam", "admin-demo")
+    page = admin.page
+    _open_policy(admin)
+    expect(page.get_by_role("heading", name="Policy").first).to_be_visible()
+    expect(page.get_by_text(re.compile("^Live: the shipped rule base"))).to_be_visible()
+
+    _field(page, "policy_create_name").fill("q3")
+    _field(page, "policy_create_reason").fill("looser high-risk band")
+    admin.click("Create the draft")
+    expect(page.get_by_text(re.compile("^Draft q3 created on rule base"))).to_be_visible()
+    page.locator(".st-key-policy_module_q3").get_by_text("Credit", exact=True).click()
+    admin.idle()
+    admin.choose("Parameter", "high risk score threshold")
+    value = _field(page, "policy_value_q3_credit.risk_high_min_score")
+    expect(value).to_have_value("40")
+    value.fill("5000")
+    _field(page, "policy_reason_q3_credit.risk_high_min_score").fill("more approvals")
+    admin.click("Set the value")
+    expect(page.get_by_text("outside the allowed range, from 0 to 1,000 points")).to_be_visible()
+    value.fill("55")
+    admin.click("Set the value")
+    expect(page.get_by_text(re.compile(r"^Draft q3:\W* change 1 recorded"))).to_be_visible()
+
+    page.get_by_role("tab", name="Simulate").click()
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(book))
+    admin.idle()
+    admin.click("Simulate draft q3 against the live policy")
+    expect(page.get_by_text(re.compile(r"^book\.csv: 60 rows, 60 compared"))).to_be_visible()
+    charts = page.get_by_test_id("stVegaLiteChart")
+    expect(charts.nth(3)).to_be_visible()  # approval, limit, decisions, the first heat map
+    assert charts.count() >= 4
+    for index in range(charts.count()):
+        expect(charts.nth(index).locator("canvas, svg").first).to_be_visible()
+    expect(page.get_by_test_id("stMetricLabel").filter(has_text="changed answer")).to_be_visible()
+    admin.shot("11-admin-policy-simulation", 3400)
+
+    _field(page, "policy_step_reason_q3").fill("simulated on the example book")
+    admin.click("Submit for approval")
+    expect(page.get_by_text(re.compile("^Draft q3 submitted by adam"))).to_be_visible()
+    admin.click("Sign out")
+
+    admin.login("alma", "admin2-demo")
+    _open_policy(admin)
+    expect(page.get_by_text(re.compile("^Draft q3: submitted for approval"))).to_be_visible()
+    _field(page, "policy_step_reason_q3").fill("checked the simulation")
+    admin.click("Approve")
+    expect(page.get_by_text(re.compile("^Draft q3 approved by alma"))).to_be_visible()
+    _field(page, "policy_step_reason_q3").fill("go live")
+    admin.click("Publish as the live policy")
+    expect(page.get_by_text(re.compile("^Draft q3 published by alma"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"^Live: draft q3, rule base rb-\w+, published"))
+    ).to_be_visible()
+    expect(page.get_by_text(re.compile("40 points → 55 points$"))).to_be_visible()
+    admin.shot("12-admin-policy-published", 2400)

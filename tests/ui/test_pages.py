@@ -98,12 +98,13 @@ def test_role_pages_are_the_specified_ones() -> None:
         return {p.key for p in allowed(role)}
 
     assert {"grading", "closing", "knowledge"} <= keys("rep")
-    assert not keys("rep") & {"credit", "portfolio", "audit", "performance"}
+    assert not keys("rep") & {"credit", "portfolio", "audit", "performance", "policy"}
     assert {"credit", "grading", "portfolio", "knowledge"} <= keys("manager")
     assert not keys("manager") & {"closing"}
     assert "performance" in keys("manager")  # the back-test figures (issue 20)
     assert "audit" in keys("manager")  # managers record outcomes there (issue 20)
-    assert keys("auditor") == {"audit", "performance", "knowledge"}
+    assert "policy" in keys("manager")  # read only: the drafts and the live policy (issue 21)
+    assert keys("auditor") == {"audit", "performance", "policy", "knowledge"}
     assert keys("admin") == {p.key for p in PAGES}
 
 
