@@ -24,6 +24,7 @@ from engine import (
     cli_memo,
     cli_outcomes,
     cli_policy,
+    cli_referrals,
     cli_stability,
 )
 from engine.api import consult, default_engine
@@ -151,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_calibrate.register(sub)
     cli_stability.register(sub)
     cli_policy.register(sub)
+    cli_referrals.register(sub)
     return parser
 
 

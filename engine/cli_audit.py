@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from engine.audit.authority import PENDING, status
 from engine.audit.config import load_settings
 from engine.audit.decisions import DecisionRequest
 from engine.audit.records import KINDS, AuditRecord, RecordFilter
@@ -46,6 +47,7 @@ from engine.audit.text import (
 from engine.cli_audit_integrity import register as register_integrity
 from engine.cli_authority import add_identity_arguments, recording_identity
 from engine.outcomes.text import corrected_by
+from engine.referrals.text import pending_text
 from knowledge_base import load_knowledge
 from knowledge_base.schema import MODULES
 
@@ -172,6 +174,8 @@ def cmd_decide(args: argparse.Namespace) -> int:
         )
     if args.json:
         _print_json(record.to_json())
+    elif status(record) == PENDING:  # needs a second approver: it decides nothing yet
+        print(pending_text(record.id, record.payload or {}, load_knowledge(), args.lang))
     else:
         print(render_decided(record, load_knowledge(), args.lang))
     return EXIT_OK
@@ -229,7 +233,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _filters(p)
     p.add_argument("--format", choices=FORMATS, default="csv")
     p.add_argument("--output", "-o", help="write to this file instead of standard output")
-    p = add("decide", cmd_decide, "Record a manager's final decision on a credit consultation.")
+    p = add(
+        "decide",
+        cmd_decide,
+        "Record a final decision on a credit consultation (a manager, or an admin).",
+    )
     p.add_argument("id", type=int, help="the consultation's record id")
     p.add_argument("--decision", required=True, help="e.g. approve, decline")
     p.add_argument("--limit", type=float, help="credit limit (default: the recommended one)")

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from engine.audit.authority import FINAL, open_proposal, standing, status
 from engine.audit.decisions import DECISION_TOPIC, LIMIT_TOPIC, TERM_TOPIC, recommendation
 from engine.audit.errors import AuditRequestError
 from engine.audit.memo_html import document, e, items, para, section, table
@@ -310,9 +311,9 @@ def _record(memo: Memo) -> str:
 def _final(memo: Memo) -> str:
     """The last final decision (the one that stands), or blank lines to sign."""
     title = memo.text("section.final")
-    if not memo.decisions:
-        return section(title, para(memo.text("final_none")), _signatures(memo))
-    last = memo.decisions[-1]
+    last = standing(memo.decisions)
+    if last is None:
+        return section(title, para(memo.text("final_none")), *_waiting(memo), _signatures(memo))
     payload = last.payload or {}
     term = payload.get("term_days")
     rows = [
@@ -332,14 +333,38 @@ def _final(memo: Memo) -> str:
     ]
     if payload.get("reason"):
         rows.append((memo.text("field.reason"), str(payload["reason"])))
-    rows += [
-        (memo.text("field.decided_by"), _who(memo, last)),
-        (memo.text("field.decided_at"), _time(memo, last.created_at)),
-        (memo.text("field.decision_record"), str(last.id)),
-    ]
-    count = len(memo.decisions)
+    rows += _deciders(memo, last)
+    rows.append((memo.text("field.decision_record"), str(last.id)))
+    count = len([d for d in memo.decisions if status(d) == FINAL])
     extra = para(memo.text("final_count", count=count), "note") if count > 1 else ""
     return section(title, table(rows), extra)
+
+
+def _deciders(memo: Memo, last: AuditRecord) -> list[tuple[str, str]]:
+    """Who decided and when; for a decision a second approver confirmed, who proposed it."""
+    payload = last.payload or {}
+    if "confirms" not in payload:
+        return [
+            (memo.text("field.decided_by"), _who(memo, last)),
+            (memo.text("field.decided_at"), _time(memo, last.created_at)),
+        ]
+    return [
+        (memo.text("field.decided_by"), str(payload.get("proposed_by"))),
+        (memo.text("field.confirmed_by"), _who(memo, last)),
+        (memo.text("field.confirmed_at"), _time(memo, last.created_at)),
+        (memo.text("field.second_reason"), str(payload.get("second_reason"))),
+    ]
+
+
+def _waiting(memo: Memo) -> list[str]:
+    """A proposal waiting for a second approver, as a note above the lines to sign."""
+    proposal = open_proposal(memo.decisions)
+    if proposal is None:
+        return []
+    second = (proposal.payload or {})["second"]
+    role = memo.known(f"role.{second['role']}", second["role"])
+    note = memo.text("final_waiting", id=proposal.id, actor=proposal.actor, role=role)
+    return [para(note, "note")]
 
 
 def _signatures(memo: Memo) -> str:

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 
 from engine.audit import models, reports, verify
 from engine.audit.anchor import Anchor, sign_anchor
+from engine.audit.authority import PENDING, authorised
 from engine.audit.backends import BUSY_TIMEOUT_S, LOCK_KEY, make_engine
 from engine.audit.chain import GENESIS, RECORD_FORMAT, canonical, record_hash
 from engine.audit.config import DECIDING_ROLE, AuditSettings, check_role, sqlite_file
@@ -52,6 +53,7 @@ from engine.outcomes.model import Outcome
 from engine.outcomes.records import OUTCOME_KIND, Settled, Who, check_recording_role
 from engine.outcomes.records import plan as outcome_plan
 from engine.result import Result
+from knowledge_base.authority import load_authority
 from knowledge_base.facts import Case
 
 SUMMARY_COLUMNS = [c for c in records.c if c.name != "payload"]
@@ -230,15 +232,17 @@ class AuditStore:
         role: str = DECIDING_ROLE,
         channel: str = "cli",
     ) -> AuditRecord:
-        """Append a manager's final decision on a credit consultation (see ``decisions``)."""
-        if check_role(role) != DECIDING_ROLE:
+        """Append a final decision on a credit consultation (see ``decisions``); one that needs
+        a second approver (``authority``) is appended as a proposal that decides nothing yet."""
+        deciding = load_authority().roles()
+        if check_role(role) not in deciding:
             raise AuditRequestError(
-                f"role: only a {DECIDING_ROLE} can record a final decision, not a {role}"
+                f"role: only a {' or an '.join(deciding)} can record a final decision, not a {role}"
             )
         consultation = self.get(consultation_id)
         if consultation.kind != "consultation" or consultation.payload is None:
             raise AuditRequestError(f"record {consultation_id} is a {consultation.kind}")
-        row = {**self._decision_row(consultation, request), "actor": actor, "role": role}
+        row = {**self._decision_row(consultation, request, role), "actor": actor, "role": role}
         row["channel"] = channel
         with self._write() as conn:
             [stored] = self._append(conn, [row])
@@ -262,7 +266,9 @@ class AuditStore:
             stored = self._append(conn, prepared.rows)
         return prepared.settled([row["id"] for row in stored])
 
-    def _decision_row(self, consultation: AuditRecord, request: DecisionRequest) -> dict[str, Any]:
+    def _decision_row(
+        self, consultation: AuditRecord, request: DecisionRequest, role: str
+    ) -> dict[str, Any]:
         """The decision record's columns but who and where, after checking it may be taken."""
         recommended = recommendation((consultation.payload or {})["result"])
         if recommended is None:
@@ -273,14 +279,15 @@ class AuditStore:
         version = consultation.ruleset_version
         _, kb, _ = load_snapshot(version, self.snapshot(version))
         topic = kb.topics.get(DECISION_TOPIC)
-        body = settle(request, recommended, topic.value_ids() if topic else ())
+        body = authorised(settle(request, recommended, topic.value_ids() if topic else ()), role)
+        pending = body.get("status") == PENDING
         return {
             "kind": "decision",
             "customer_id": consultation.customer_id,
             "modules": join_ids([topic.module if topic else "credit"]),
             "rules": "",
-            "decision": request.decision,
-            "override": body["override"],
+            "decision": None if pending else request.decision,
+            "override": None if pending else body["override"],
             "ref_id": consultation.id,
             "ruleset_version": version,
             "product_version": product_version(),
