@@ -20,6 +20,7 @@ from engine import (
     cli_authority,
     cli_batch,
     cli_calibrate,
+    cli_customers,
     cli_demo,
     cli_memo,
     cli_outcomes,
@@ -153,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_stability.register(sub)
     cli_policy.register(sub)
     cli_referrals.register(sub)
+    cli_customers.register(sub)
     return parser
 
 

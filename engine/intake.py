@@ -87,6 +87,18 @@ def parse_case(case: Case | dict[str, Any], lang: str = "en") -> Case:
         raise InputError(kept, total=exc.error_count()) from exc
 
 
+def partial_problems(case: dict[str, Any], lang: str = "en") -> list[FieldProblem]:
+    """The problems of a case that may leave out required fields: what a customer list
+    imported into the directory is held to (every value given must still be valid)."""
+    _refuse_many_unknown_keys(case, lang)
+    try:
+        Case.model_validate(case)
+    except ValidationError as exc:
+        found = [e for e in exc.errors() if e["type"] != "missing"]
+        return [_problem(e, lang) for e in found[:MAX_PROBLEMS_KEPT]]
+    return []
+
+
 def _unknown_keys(case: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], Any]]:
     """(location, value) of every key the case's model does not have, sections included."""
     for name, section in case.items():

@@ -19,6 +19,11 @@ Tables:
   holds the policy it made live (parameter values and rules off, as canonical JSON) and its
   rule-base version. Every event is also an audit record of kind ``policy`` in the chain
   (``record_id``), so who approved and published what is signed like a consultation.
+- ``customers`` (since schema 6): the customer directory (``engine.customers``), one row per
+  customer id with its name and its last known facts per case section (when and from where
+  they came: a consultation, a batch run, an import). A working table, kept up to date with
+  the records (written in the same transaction as a consultation) and by imports; the history
+  of a customer is read from the records themselves.
 - ``audit_schema``: one row per schema version applied. Opening a database runs the upgrade
   steps in ``MIGRATIONS`` from its version to ``SCHEMA_VERSION`` in one transaction; steps only
   add (tables, nullable columns, indexes), so an upgrade never loses records. A database newer
@@ -37,7 +42,7 @@ import sqlalchemy as sa
 
 from engine.audit.errors import AuditUnavailable
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 metadata = sa.MetaData()
 
 schema_versions = sa.Table(
@@ -142,6 +147,18 @@ policy_events = sa.Table(
     sa.Column("previous_version", sa.String(40)),
 )
 
+customers = sa.Table(
+    "customers",
+    metadata,
+    sa.Column("id", sa.String(200), primary_key=True),
+    sa.Column("name", sa.String(200)),
+    sa.Column("first_seen", sa.String(32), nullable=False),
+    sa.Column("last_seen", sa.String(32), nullable=False, index=True),
+    sa.Column("facts", sa.Text, nullable=False),
+    sa.Column("consultations", sa.Integer, nullable=False),
+    sa.Column("last_record", sa.Integer),
+)
+
 Migration = Callable[[sa.Connection], None]
 
 
@@ -224,11 +241,33 @@ def _add_policy_events(conn: sa.Connection) -> None:
     conn.execute(sa.text(_POLICY_EVENTS_V5))
 
 
+_CUSTOMERS_V6 = (
+    """CREATE TABLE IF NOT EXISTS customers (
+        id VARCHAR(200) NOT NULL,
+        name VARCHAR(200),
+        first_seen VARCHAR(32) NOT NULL,
+        last_seen VARCHAR(32) NOT NULL,
+        facts TEXT NOT NULL,
+        consultations INTEGER NOT NULL,
+        last_record INTEGER,
+        PRIMARY KEY (id)
+    )""",
+    "CREATE INDEX IF NOT EXISTS ix_customers_last_seen ON customers (last_seen)",
+)
+
+
+def _add_customers(conn: sa.Connection) -> None:
+    """Schema 6: the customer directory, one new table (frozen DDL, as for schema 4)."""
+    for statement in _CUSTOMERS_V6:
+        conn.execute(sa.text(statement))
+
+
 MIGRATIONS: dict[int, Migration] = {
     2: _add_batch_ref,
     3: _add_signature,
     4: _add_policy_drafts,
     5: _add_policy_events,
+    6: _add_customers,
 }
 """Upgrade step to each version after 1, run in order on an older database."""
 
@@ -265,6 +304,7 @@ def ensure_schema(conn: sa.Connection) -> int:
 __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
+    "customers",
     "ensure_schema",
     "metadata",
     "policy_changes",

@@ -49,6 +49,7 @@ from engine.audit.records import (
 from engine.audit.snapshots import load_snapshot, snapshot_text
 from engine.compiler import CompiledRuleBase
 from engine.core import product_version
+from engine.customers.directory import remember_rows
 from engine.outcomes.model import Outcome
 from engine.outcomes.records import OUTCOME_KIND, Settled, Who, check_recording_role
 from engine.outcomes.records import plan as outcome_plan
@@ -212,6 +213,7 @@ class AuditStore:
                 )
                 rows = [row for row in rows if row["batch_ref"] not in done]
             stored = self._append(conn, rows)
+            remember_rows(conn, stored)  # the customer directory, in the same transaction
         self._stored_versions.add(compiled.version)
         return stored
 
