@@ -202,6 +202,7 @@ class AuditStore:
             consultation_row(r, c, compiled.rules, actor, role, channel, ref)
             for (r, c), ref in zip(consulted, refs, strict=True)
         ]
+        cases = [c for _, c in consulted]
         snapshot_text(compiled)  # fails before writing if the snapshot would not verify
         with self._write() as conn:
             self._store_snapshot(conn, compiled)
@@ -211,9 +212,10 @@ class AuditStore:
                         sa.select(records.c.batch_ref).where(records.c.batch_ref.in_(batch_refs))
                     )
                 )
-                rows = [row for row in rows if row["batch_ref"] not in done]
+                kept = [n for n, row in enumerate(rows) if row["batch_ref"] not in done]
+                rows, cases = [rows[n] for n in kept], [cases[n] for n in kept]
             stored = self._append(conn, rows)
-            remember_rows(conn, stored)  # the customer directory, in the same transaction
+            remember_rows(conn, stored, cases)  # the customer directory, in the same transaction
         self._stored_versions.add(compiled.version)
         return stored
 

@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.audit.chain import canonical
 from engine.audit.models import customers
+from knowledge_base.facts import Case
 
 SOURCES = ("consultation", "batch", "import")
 
@@ -145,16 +146,19 @@ def search(conn: sa.Connection, text: str = "", limit: int = 100) -> list[Custom
     return [_customer(row) for row in conn.execute(query)]
 
 
-def remember_rows(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Remember the customers of recorded consultation rows (``records`` columns + payload)."""
+def remember_rows(
+    conn: sa.Connection, rows: Sequence[Mapping[str, Any]], cases: Sequence[Case]
+) -> int:
+    """Remember the customers of recorded consultation rows (``records`` columns), each with
+    its case (the validated model: dumping it is cheaper than parsing the stored payload)."""
     entries: list[Entry] = [
         (
-            json.loads(str(row["payload"]))["case"],
+            case.model_dump(mode="json", exclude_none=True),
             str(row["created_at"]),
             "batch" if row.get("batch_ref") else "consultation",
             int(row["id"]),
         )
-        for row in rows
+        for row, case in zip(rows, cases, strict=True)
     ]
     return remember(conn, entries)
 
