@@ -175,7 +175,9 @@ def cmd_decide(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(record.to_json())
     elif status(record) == PENDING:  # needs a second approver: it decides nothing yet
-        print(pending_text(record.id, record.payload or {}, load_knowledge(), args.lang))
+        kb = load_knowledge()
+        print(pending_text(record.id, record.payload or {}, kb, args.lang))
+        print(kb.text("referrals.done.confirm_hint", args.lang, id=record.id))
     else:
         print(render_decided(record, load_knowledge(), args.lang))
     return EXIT_OK

@@ -8,6 +8,8 @@
     explain.py     conclusions with their explanations and rule-chain graphs
     policy*.py     the Policy page: its requests (policy), parameters and rules, simulation,
                    charts, and the live policy, drafts, steps and history (policy_show)
+    decide.py      the final-decision form (credit decision and referrals pages)
+    referrals*.py  the Referrals page: its requests (referrals) and drawing (referrals_show)
     views/         one script per page
 
 Pages only gather input and render; every decision and text comes from ``engine``.

@@ -2,8 +2,9 @@
 
 To add a page: write ``ui/views/<key>.py`` (start it with ``user = auth.require("<key>")``),
 add a ``PageSpec`` below, and its texts ``page.<key>.title`` / ``page.<key>.intro`` in
-``knowledge_base/texts/{en,zh}/ui.yaml``. The tests in ``tests/ui`` pick the page up for every
-role from ``PAGES``. A role's first page is where it lands after signing in.
+``knowledge_base/texts/{en,zh}/ui.yaml`` (or the page's own ``ui_<key>.yaml``). The tests in
+``tests/ui`` pick the page up for every role from ``PAGES``. A role's first page is where it
+lands after signing in.
 """
 
 from __future__ import annotations
@@ -38,6 +39,12 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     PageSpec("portfolio", "ui/views/portfolio.py", ":material/table_view:", frozenset({"manager"})),
     PageSpec("audit", "ui/views/audit.py", ":material/policy:", frozenset({"auditor", "manager"})),
+    PageSpec(
+        "referrals",
+        "ui/views/referrals.py",
+        ":material/pending_actions:",
+        frozenset({"manager", "auditor"}),
+    ),
     PageSpec(
         "performance",
         "ui/views/performance.py",

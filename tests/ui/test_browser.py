@@ -13,6 +13,7 @@ tests are skipped, except in CI (``CI`` set), where that is a failure.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import re
@@ -77,16 +78,9 @@ def _server_env(data: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``streamlit run ui_app.py`` on 127.0.0.1, after ``sales-expert demo`` (which keeps the
-    users file written first: the demo users and a second administrator)."""
-    root = tmp_path_factory.mktemp("e2e")
-    env = _server_env(root / "data")
-    demo_users = [(User(d.username, d.name, d.role), d.password) for d in DEMO_USERS]
-    write_users(root / "data" / "users.yaml", [*demo_users, SECOND_ADMIN])
-    demo = run_cli("demo", cwd=root, env=env)
-    assert demo.returncode == 0, demo.stderr
+@contextlib.contextmanager
+def _streamlit(root: Path, env: dict[str, str]) -> Iterator[str]:
+    """``streamlit run ui_app.py`` on 127.0.0.1 in ``root``, until it is healthy; its URL."""
     port = _free_port()
     log = root / "server.log"
     with log.open("wb") as out:
@@ -110,12 +104,39 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             process.kill()
             raise RuntimeError(f"streamlit did not become healthy:\n{log.read_text()}")
         time.sleep(0.1)
-    yield base
-    process.terminate()
     try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``streamlit run ui_app.py`` on 127.0.0.1, after ``sales-expert demo`` (which keeps the
+    users file written first: the demo users and a second administrator)."""
+    root = tmp_path_factory.mktemp("e2e")
+    env = _server_env(root / "data")
+    demo_users = [(User(d.username, d.name, d.role), d.password) for d in DEMO_USERS]
+    write_users(root / "data" / "users.yaml", [*demo_users, SECOND_ADMIN])
+    demo = run_cli("demo", cwd=root, env=env)
+    assert demo.returncode == 0, demo.stderr
+    with _streamlit(root, env) as base:
+        yield base
+
+
+@pytest.fixture
+def empty_server(tmp_path: Path) -> Iterator[str]:
+    """A server of its own with the demo users and an empty audit trail (no demo records): a
+    test that needs to see a queue empty."""
+    env = _server_env(tmp_path / "data")
+    demo_users = [(User(d.username, d.name, d.role), d.password) for d in DEMO_USERS]
+    write_users(tmp_path / "data" / "users.yaml", demo_users)
+    with _streamlit(tmp_path, env) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
@@ -205,8 +226,9 @@ class Session:
         assert not self.external, f"the browser tried to reach outside: {self.external[:5]}"
 
 
-@pytest.fixture
-def session(chromium: Any, server: str, request: pytest.FixtureRequest) -> Iterator[Any]:
+def _sessions(chromium: Any, server: str, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """``make(locale)`` → a new browser session on ``server``; each is screenshot if the test
+    failed, then closed (which fails on any request that left the app)."""
     opened: list[Session] = []
 
     def make(locale: str = "en-US") -> Session:
@@ -221,6 +243,18 @@ def session(chromium: Any, server: str, request: pytest.FixtureRequest) -> Itera
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             found.page.screenshot(path=str(ARTIFACTS / f"FAILED-{request.node.name}-{index}.png"))
         found.close()
+
+
+@pytest.fixture
+def session(chromium: Any, server: str, request: pytest.FixtureRequest) -> Iterator[Any]:
+    yield from _sessions(chromium, server, request)
+
+
+@pytest.fixture
+def empty_session(
+    chromium: Any, empty_server: str, request: pytest.FixtureRequest
+) -> Iterator[Any]:
+    yield from _sessions(chromium, empty_server, request)
 
 
 def test_manager_overrides_a_credit_decision_and_the_auditor_finds_it(session: Any) -> None:
@@ -567,3 +601,69 @@ def test_a_policy_is_drafted_simulated_approved_by_another_admin_and_published(
     ).to_be_visible()
     expect(page.get_by_text(re.compile("40 points → 55 points$"))).to_be_visible()
     admin.shot("12-admin-policy-published", 2400)
+
+
+def _open_referrals(user: Session) -> None:
+    nav = user.page.get_by_test_id("stSidebarNav")
+    nav.get_by_role("link", name=re.compile("Referrals$")).click()
+    user.idle()
+
+
+def test_a_referred_request_is_proposed_by_a_manager_and_confirmed_by_an_admin(
+    empty_session: Any,
+) -> None:
+    """Issue 22: a credit request the rules refer waits in the referral queue; the manager opens
+    it (its credit memo beside the decision), approves 800,000 yuan with a reason — above her
+    own authority, so it is recorded as a proposal — and is refused when she confirms it
+    herself; she signs out, the administrator signs in, confirms it, and the queue is empty."""
+    from playwright.sync_api import expect
+
+    manager = empty_session()
+    manager.login("mia", "manager-demo")
+    page = manager.page
+    manager.choose("Example case", "credit-refer")
+    manager.click("Load example")
+    manager.click("Get the credit decision")
+    expect(page.get_by_test_id("stMetricValue").first).to_have_text("Refer to a credit manager")
+
+    _open_referrals(manager)
+    expect(page.get_by_role("heading", name="Referrals").first).to_be_visible()
+    expect(page.get_by_text("1 waiting, the longest-waiting first.")).to_be_visible()
+    head = r"^Consultation #1: Baoli Textiles Ltd\. \(C-1310\) asks 100,000 yuan for 30 days"
+    expect(page.get_by_text(re.compile(head))).to_be_visible()
+    opened = page.get_by_test_id("stSelectbox").filter(has=page.get_by_text("Open a request"))
+    expect(opened.locator("input")).to_have_value(
+        re.compile(r"^#1 Baoli Textiles Ltd\. \(C-1310\): 100,000 yuan, waiting [\d.]+ h$")
+    )
+    memo = page.frame_locator('[data-testid="stIFrame"]')
+    expect(memo.get_by_role("heading", name="Credit memo")).to_be_visible()
+    expect(memo.get_by_text("Baoli Textiles Ltd.").first).to_be_visible()
+
+    manager.choose("Final decision", "Approve")
+    page.get_by_role("spinbutton", name="Limit (yuan)").fill("800000")
+    page.get_by_role("textbox", name="Reason").fill("Owner's personal guarantee")
+    manager.click("Record the final decision")
+    pending = page.get_by_text(re.compile(r"^Recorded as proposal (\d+): it decides nothing"))
+    expect(pending).to_be_visible()
+    proposal = re.search(r"proposal (\d+)", pending.inner_text()).group(1)  # type: ignore[union-attr]
+    expect(page.get_by_text(re.compile(f"^Proposal #{proposal} by mia"))).to_be_visible()
+    page.get_by_role("textbox", name="Reason").fill("checked again")
+    manager.click("Confirm")
+    refused = f"^mia proposed decision {proposal}:\u2060? it is confirmed or rejected by someone"
+    expect(page.get_by_text(re.compile(refused))).to_be_visible()  # the engine's refusal
+    manager.shot("13-manager-referral-proposed", 1600)
+    manager.click("Sign out")
+
+    manager.login("adam", "admin-demo")
+    _open_referrals(manager)
+    expect(page.get_by_text(re.compile(f"^Proposal #{proposal} by mia"))).to_be_visible()
+    page.get_by_role("textbox", name="Reason").fill("Guarantee verified")
+    manager.click("Confirm")
+    expect(
+        page.get_by_text(
+            re.compile(f"^Decision {proposal} confirmed by adam \\(audit record \\d+\\): it stands")
+        )
+    ).to_be_visible()
+    expect(page.get_by_text("No credit request is waiting for a decision.")).to_be_visible()
+    expect(page.get_by_test_id("stIFrame")).to_have_count(0)
+    manager.shot("14-admin-referral-confirmed", 1000)

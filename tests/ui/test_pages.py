@@ -15,6 +15,7 @@ from engine.audit.config import ROLES
 from engine.audit.decisions import DecisionRequest
 from engine.cli_demo import EXAMPLES, seed_examples
 from knowledge_base import load_knowledge
+from knowledge_base.facts import Customer
 from rules import load_rules
 from tests.conftest import REPO
 from tests.ui.conftest import (
@@ -29,6 +30,7 @@ from tests.ui.conftest import (
     texts,
     view,
 )
+from ui.forms import field_specs, widget_key
 from ui.inert import plain
 from ui.navigation import PAGES, PageSpec, allowed
 
@@ -98,13 +100,14 @@ def test_role_pages_are_the_specified_ones() -> None:
         return {p.key for p in allowed(role)}
 
     assert {"grading", "closing", "knowledge"} <= keys("rep")
-    assert not keys("rep") & {"credit", "portfolio", "audit", "performance", "policy"}
+    assert not keys("rep") & {"credit", "portfolio", "audit", "performance", "policy", "referrals"}
     assert {"credit", "grading", "portfolio", "knowledge"} <= keys("manager")
     assert not keys("manager") & {"closing"}
     assert "performance" in keys("manager")  # the back-test figures (issue 20)
     assert "audit" in keys("manager")  # managers record outcomes there (issue 20)
     assert "policy" in keys("manager")  # read only: the drafts and the live policy (issue 21)
-    assert keys("auditor") == {"audit", "performance", "policy", "knowledge"}
+    assert "referrals" in keys("manager")  # the referral queue (issue 22)
+    assert keys("auditor") == {"audit", "referrals", "performance", "policy", "knowledge"}
     assert keys("admin") == {p.key for p in PAGES}
 
 
@@ -263,11 +266,22 @@ def test_accepting_the_recommendation_needs_no_reason() -> None:
     assert decision.override is False
 
 
-def test_admin_sees_the_credit_page_but_does_not_decide() -> None:
+def test_admin_decides_on_the_credit_page_too() -> None:
+    """Issue 22: the roles of the credit authority (manager, admin) take final decisions."""
     at = open_page(signed_in("admin"), "credit")
     _credit_refer(at)
-    assert text("decide.managers_only") in texts(at, "info")
-    assert not [b for b in at.button if "credit_decide" in (b.key or "")]
+    assert text("referrals.deciders_only") not in texts(at, "info")
+    at.selectbox(key="credit_decide_decision").set_value("approve")
+    at.number_input(key="credit_decide_limit").set_value(80_000)
+    at.text_area(key="credit_decide_reason").input("Owner's guarantee")
+    submit(at, "credit_decide")
+    [decision] = audit_store().decisions_for(1)
+    assert (decision.actor, decision.role, decision.decision) == ("adam", "admin", "approve")
+    assert decision.payload is not None
+    differences = "; ".join(plain(d) for d in decision.payload["differences"])
+    assert texts(at, "success") == [
+        text("decide.recorded_override", id=decision.id, differences=differences)
+    ]
 
 
 # -- grading and closing ----------------------------------------------------------------------
@@ -484,3 +498,4 @@ def test_page_scripts_show_nothing_by_magic() -> None:
         for node in tree.body[1:]:
             bare = isinstance(node, ast.Expr) and not isinstance(node.value, ast.Call)
             assert not bare, f"{page.script}:{node.lineno}: a bare expression is shown on the page"
+

@@ -1,7 +1,8 @@
 """Credit decision (manager): the customer and the credit request → the decision with limit
-and terms, principal reasons, what would change it, the investigation advice, and the
-manager's final decision recorded in the audit trail (a reason is required to override), then
-the printable credit memo of the recorded consultation."""
+and terms, principal reasons, what would change it, the investigation advice, and the final
+decision of a credit manager or an administrator recorded in the audit trail (a reason is
+required to override; one beyond the decider's authority is recorded as a proposal that waits
+on the Referrals page), then the printable credit memo of the recorded consultation."""
 
 from __future__ import annotations
 
@@ -10,85 +11,23 @@ from typing import Any
 import streamlit as st
 from pydantic import BaseModel
 
-from engine.audit.config import DECIDING_ROLE, load_settings
-from engine.audit.decisions import DecisionRequest
-from engine.audit.errors import AuditError, AuditRequestError
-from engine.audit.recording import shared_store
-from engine.labels import number, topic_value_label
+from engine.audit.decisions import Terms
+from engine.labels import number
 from engine.result import Result
 from knowledge_base.facts import Credit, Customer
-from ui import auth, consult, examples, explain, memo
-from ui.i18n import colon, kb, labeller, lang, t
-from ui.inert import plain
+from ui import auth, consult, decide, examples, explain, memo
+from ui.i18n import colon, t
 
 PAGE = "credit"
 SECTIONS: dict[str, type[BaseModel]] = {"customer": Customer, "credit": Credit}
-DECIDE = "credit_decide"  # prefix of the final-decision form's keys
-# The engine's field names in a refused decision ("field: problem") → the form's fields.
-DECISION_FIELDS = {
-    "decision": "decision",
-    "limit": "limit",
-    "term days": "term",
-    "reason": "reason",
-}
-
-
-def _seed_decision(result: Result, audit_id: int | None) -> None:
-    """Start the final-decision form at the recommendation (once per consultation)."""
-    if st.session_state.get(f"{DECIDE}_for") == audit_id:
-        return
-    st.session_state[f"{DECIDE}_for"] = audit_id
-    st.session_state[f"{DECIDE}_decision"] = result.value("credit_decision")
-    limit = result.value("recommended_limit")
-    st.session_state[f"{DECIDE}_limit"] = None if limit is None else int(limit)
-    term = result.value("recommended_term_days")
-    st.session_state[f"{DECIDE}_term"] = None if term is None else int(term)
-    st.session_state[f"{DECIDE}_reason"] = ""
-    st.session_state.pop(f"{DECIDE}_errors", None)
-    st.session_state.pop(f"{DECIDE}_done", None)
+DECIDE = "credit_decide"  # prefix of the final-decision form's keys (``ui.decide``)
 
 
 def _record_decision(audit_id: int) -> None:
     """The final-decision form's callback: the audit store checks and records it."""
-    user = auth.current_user()
-    if user is None:
-        return
-    state = st.session_state
-    limit, term = state.get(f"{DECIDE}_limit"), state.get(f"{DECIDE}_term")
-    request = DecisionRequest(
-        decision=str(state.get(f"{DECIDE}_decision")),
-        limit=None if limit is None else limit,
-        term_days=None if term is None else int(term),
-        reason=str(state.get(f"{DECIDE}_reason") or "").strip() or None,
-    )
-    try:
-        record = shared_store(load_settings()).record_decision(
-            audit_id, request, actor=user.username, role=user.role, channel="ui"
-        )
-    except AuditRequestError as exc:
-        field, _, problem = str(exc).partition(": ")
-        where = DECISION_FIELDS.get(field, "form")
-        differences = problem.partition("(")[2].rstrip(")")
-        shown = plain(problem)
-        if where == "reason":
-            shown = t("decide.reason_required", differences=plain(differences))
-        state[f"{DECIDE}_errors"] = {where: shown}
-        return
-    except AuditError as exc:
-        state[f"{DECIDE}_errors"] = {"form": plain(exc)}
-        return
-    state.pop(f"{DECIDE}_errors", None)
-    state[f"{DECIDE}_done"] = {
-        "id": record.id,
-        "override": bool(record.override),
-        "differences": (record.payload or {}).get("differences", []),
-    }
-    state[f"{DECIDE}_reason"] = ""
-
-
-def _field_error(problems: dict[str, str], field: str) -> None:
-    if field in problems:
-        st.error(problems[field], icon="⚠️")
+    decided = decide.submit(DECIDE, audit_id)
+    if decided is not None:
+        st.session_state[f"{DECIDE}_done"] = decided
 
 
 def decision_form(result: Result, audit_id: int | None) -> None:
@@ -96,53 +35,17 @@ def decision_form(result: Result, audit_id: int | None) -> None:
     if audit_id is None:
         st.info(t("decide.not_recorded"))
         return
-    user = auth.current_user()
-    if user is None or user.role != DECIDING_ROLE:
-        st.info(t("decide.managers_only"))
+    if not decide.may_decide(auth.current_user()):
+        st.info(t("referrals.deciders_only"))
         return
-    _seed_decision(result, audit_id)
-    knowledge = kb()
-    values = knowledge.topics["credit_decision"].value_ids()
-    problems: dict[str, str] = st.session_state.get(f"{DECIDE}_errors") or {}
-    with st.form(DECIDE):
-        st.caption(t("decide.intro", id=audit_id))
-        left, middle, right = st.columns(3)
-        with left:
-            st.selectbox(
-                t("decide.decision"),
-                values,
-                format_func=labeller(
-                    values, lambda v: topic_value_label("credit_decision", v, knowledge, lang())
-                ),
-                key=f"{DECIDE}_decision",
-            )
-            _field_error(problems, "decision")
-        with middle:
-            st.number_input(
-                t("decide.limit"), value=None, step=1000, min_value=0, key=f"{DECIDE}_limit"
-            )
-            _field_error(problems, "limit")
-        with right:
-            st.number_input(t("decide.term"), value=None, step=1, min_value=0, key=f"{DECIDE}_term")
-            _field_error(problems, "term")
-        st.text_area(t("decide.reason"), help=t("decide.reason_help"), key=f"{DECIDE}_reason")
-        _field_error(problems, "reason")
-        _field_error(problems, "form")
-        st.form_submit_button(
-            t("decide.submit"), on_click=_record_decision, args=(audit_id,), type="primary"
-        )
-    done: dict[str, Any] | None = st.session_state.get(f"{DECIDE}_done")
-    if done:
-        if done["override"]:
-            st.success(
-                t(
-                    "decide.recorded_override",
-                    id=done["id"],
-                    differences="; ".join(plain(d) for d in done["differences"]),
-                )
-            )
-        else:
-            st.success(t("decide.recorded", id=done["id"]))
+    if st.session_state.get(f"{DECIDE}_for") != audit_id:
+        st.session_state.pop(f"{DECIDE}_done", None)
+    limit, term = result.value("recommended_limit"), result.value("recommended_term_days")
+    decide.seed(DECIDE, audit_id, Terms(result.value("credit_decision"), limit, term))
+    decide.form(DECIDE, t("decide.intro", id=audit_id), lambda: _record_decision(audit_id))
+    done: decide.Decided | None = st.session_state.get(f"{DECIDE}_done")
+    if done is not None:
+        decide.outcome(done)
 
 
 def _money(value: Any) -> str:
