@@ -299,11 +299,19 @@ def _topic_states(name: str, tests: list[Constraint], kb: Knowledge) -> list[obj
     return [*value_classes(topic.value_ids(), tests), Mark.ABSENT]
 
 
+ALWAYS_CHECKED_WITH = ("customer",)
+"""Sections the decision tables are checked with as present: the customer is required with
+credit and collection (``Case``), whose tables are the ones that read it; a deal coached without
+a customer is covered by its golden case rather than by enumerating an absent customer."""
+
+
 def input_states(var: Var, tests: list[Constraint], kb: Knowledge) -> list[object]:
     """Every state of ``var`` worth telling apart, given the tests on it."""
     kind, fact, name = var
     if kind == "section":
-        required = fact in Case.model_fields and Case.model_fields[fact].is_required()
+        required = fact in ALWAYS_CHECKED_WITH or (
+            fact in Case.model_fields and Case.model_fields[fact].is_required()
+        )
         return [True] if required else [True, False]
     if kind == "topic":
         return _topic_states(fact, tests, kb)

@@ -39,15 +39,20 @@ def errors_key(page: str) -> str:
     return f"{page}_errors"
 
 
-def submit(page: str, sections: Mapping[str, type[BaseModel]]) -> None:
-    """The form's callback: validate every section at its fields, then consult."""
+def submit(
+    page: str, sections: Mapping[str, type[BaseModel]], optional: tuple[str, ...] = ()
+) -> None:
+    """The form's callback: validate every section at its fields, then consult. An
+    ``optional`` section left entirely empty is left out of the case (the closing coach
+    coaches a deal without a customer)."""
     user = current_user()
     if user is None:
         return
     case = {name: forms.read_section(page, name, model) for name, model in sections.items()}
+    case = {name: values for name, values in case.items() if values or name not in optional}
     problems: dict[str, str] = {}
-    for name, model in sections.items():
-        problems.update(forms.validate_section(name, model, case[name]))
+    for name, values in case.items():
+        problems.update(forms.validate_section(name, sections[name], values))
     st.session_state.pop(outcome_key(page), None)
     st.session_state[errors_key(page)] = problems
     if problems:
@@ -108,11 +113,14 @@ def section_form(
     sections: Mapping[str, type[BaseModel]],
     submit_key: str,
     folded: tuple[str, ...] = (),
+    optional: tuple[str, ...] = (),
 ) -> tuple[Outcome, Result] | None:
     """A page's case form: each section open under its heading, the ``folded`` ones (the
-    customer, on the coaching pages) in an expander below; then the current outcome, if any
-    (errors are shown at their fields and open the folded sections)."""
+    customer, on the coaching pages) in an expander below; then the current outcome, if any.
+    Errors are summarised above the form and shown at their fields (they open the folded
+    sections); an ``optional`` section may be left empty."""
     problems = errors(page)
+    show_form_error(page)
     with st.form(f"{page}_form"):
         for name, model in sections.items():
             if name not in folded:
@@ -121,6 +129,7 @@ def section_form(
         for name in folded:
             with st.expander(t(f"section.{name}"), expanded=bool(problems)):
                 forms.render_section(page, name, sections[name], problems)
-        st.form_submit_button(t(submit_key), on_click=submit, args=(page, sections), type="primary")
-    show_form_error(page)
+        st.form_submit_button(
+            t(submit_key), on_click=submit, args=(page, sections, optional), type="primary"
+        )
     return current(page)

@@ -2,7 +2,7 @@
 
 Filter columns are derived from the consultation when it is recorded (and hashed with it):
 
-- ``customer_id``: ``case.customer.id``;
+- ``customer_id``: ``case.customer.id`` (none for a deal coached without a customer);
 - ``modules``: the modules of the rules that fired, in the rule base's module order;
 - ``rules``: the ids of the rules that fired, in firing order (a rule firing twice is listed
   twice, so statistics count firings);
@@ -138,7 +138,7 @@ def consultation_row(
         "actor": actor,
         "role": role,
         "channel": channel,
-        "customer_id": case.customer.id,
+        "customer_id": case.customer.id if case.customer is not None else None,
         "modules": join_ids([m for m in MODULES if m in used]),
         "rules": join_ids(fired),
         "decision": None if decision is None else str(decision),

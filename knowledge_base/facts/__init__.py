@@ -29,6 +29,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import InitErrorDetails
 
+from knowledge_base import load_knowledge
 from knowledge_base.facts._fields import Section, case_problem, refuse
 from knowledge_base.facts.collection import Collection
 from knowledge_base.facts.credit import Credit
@@ -71,14 +72,35 @@ def _pair_error(credit: Credit, collection: Collection, ours: str, theirs: str) 
 
 
 class Case(BaseModel):
-    """One consultation's input. Only the customer is required; other sections are optional."""
+    """One consultation's input: any of its sections, at least one. The customer is needed by
+    grading, credit and collection (their rules read it); a deal alone is enough for the
+    closing coach, and a customer given with it enriches the advice."""
 
     model_config = ConfigDict(extra="forbid")
 
-    customer: Customer
+    customer: Customer | None = None
     credit: Credit | None = None
     collection: Collection | None = None
     deal: Deal | None = None
+
+    @model_validator(mode="after")
+    def _sections_needed(self) -> Case:
+        """A case says something (one section at least), and credit and collection are about a
+        customer: their rules read the customer section."""
+        if self.customer is not None:
+            return self
+        needing = [name for name in ("credit", "collection") if getattr(self, name) is not None]
+        if needing:
+            texts = load_knowledge().texts
+            needs = " and ".join(texts["en"][f"ui.section.{n}"].lower() for n in needing)
+            needs_zh = "、".join(texts["zh"][f"ui.section.{n}"] for n in needing)
+            problem = case_problem(
+                "customer_needed", ("customer",), None, needs=needs, needs_zh=needs_zh
+            )
+            refuse(type(self), [problem])
+        elif self.deal is None:
+            refuse(type(self), [case_problem("section_needed", ("customer",), None)])
+        return self
 
     @model_validator(mode="after")
     def _sections_agree(self) -> Case:

@@ -499,3 +499,25 @@ def test_page_scripts_show_nothing_by_magic() -> None:
             bare = isinstance(node, ast.Expr) and not isinstance(node.value, ast.Call)
             assert not bare, f"{page.script}:{node.lineno}: a bare expression is shown on the page"
 
+
+def test_closing_coach_coaches_a_deal_without_a_customer() -> None:
+    """Issue 22: only the deal is needed; a customer left empty is left out of the case."""
+    at = open_page(signed_in("rep"), "closing")
+    load_example(at, "closing", "closing-ready-buyer.yaml")
+    for spec in field_specs("customer", Customer):
+        key = widget_key("closing", "customer", spec.name)
+        widget = at.text_input(key=key) if spec.kind == "text" else None
+        if widget is not None:
+            widget.set_value("")
+        elif spec.kind in ("int", "float"):
+            at.number_input(key=key).set_value(None)
+        elif spec.kind == "choice":
+            at.selectbox(key=key).set_value(None)
+    submit(at, "closing_form")
+    assert not at.exception
+    markdown = "\n".join(texts(at, "markdown"))
+    assert "### 1. Alternative-choice close" in markdown
+    record = audit_store().get(1)
+    assert record.customer_id is None and "customer" not in {
+        k for k, v in (record.payload or {})["case"].items() if v
+    }

@@ -91,7 +91,9 @@ def render() -> None:
     st.title(t("page.closing.title"))
     st.caption(t("page.closing.intro"))
     examples.example_picker(PAGE, ("closing",), SECTIONS)
-    found = consult.section_form(PAGE, SECTIONS, "closing.submit", folded=("customer",))
+    found = consult.section_form(
+        PAGE, SECTIONS, "closing.submit", folded=("customer",), optional=("customer",)
+    )
     if found is None:
         return
     outcome, result = found
