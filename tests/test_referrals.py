@@ -150,13 +150,12 @@ def test_an_auditor_or_a_rep_takes_no_final_decision(store: AuditStore) -> None:
 
 
 def test_the_queue_from_the_command_line(
-    audit_url: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    if not audit_url.startswith("sqlite"):
-        pytest.skip("the command line is tested on SQLite; the store tests cover PostgreSQL")
+    audit_url = f"sqlite:///{tmp_path / 'cli.db'}"  # the command line on SQLite: the store
+    # tests above run on both backends
     users = tmp_path / "users.yaml"
     write_users(
         users,
