@@ -26,6 +26,7 @@ from engine import (
     cli_outcomes,
     cli_policy,
     cli_referrals,
+    cli_serve,
     cli_stability,
 )
 from engine.api import consult, default_engine
@@ -155,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_policy.register(sub)
     cli_referrals.register(sub)
     cli_customers.register(sub)
+    cli_serve.register(sub)
     return parser
 
 

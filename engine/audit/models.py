@@ -24,6 +24,9 @@ Tables:
   they came: a consultation, a batch run, an import). A working table, kept up to date with
   the records (written in the same transaction as a consultation) and by imports; the history
   of a customer is read from the records themselves.
+- ``api_tokens`` (since schema 7): the decision service's API tokens (``engine.service``),
+  each for a user of the users file, stored as the SHA-256 of the token (the token itself is
+  shown once, when it is made), with when it was made and, once revoked, when.
 - ``audit_schema``: one row per schema version applied. Opening a database runs the upgrade
   steps in ``MIGRATIONS`` from its version to ``SCHEMA_VERSION`` in one transaction; steps only
   add (tables, nullable columns, indexes), so an upgrade never loses records. A database newer
@@ -42,7 +45,7 @@ import sqlalchemy as sa
 
 from engine.audit.errors import AuditUnavailable
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 metadata = sa.MetaData()
 
 schema_versions = sa.Table(
@@ -159,6 +162,17 @@ customers = sa.Table(
     sa.Column("last_record", sa.Integer),
 )
 
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("username", sa.String(200), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("revoked_at", sa.String(32)),
+)
+
 Migration = Callable[[sa.Connection], None]
 
 
@@ -262,12 +276,30 @@ def _add_customers(conn: sa.Connection) -> None:
         conn.execute(sa.text(statement))
 
 
+_API_TOKENS_V7 = """CREATE TABLE IF NOT EXISTS api_tokens (
+        id INTEGER NOT NULL,
+        name VARCHAR(80) NOT NULL,
+        username VARCHAR(200) NOT NULL,
+        token_hash VARCHAR(64) NOT NULL,
+        created_at VARCHAR(32) NOT NULL,
+        revoked_at VARCHAR(32),
+        PRIMARY KEY (id),
+        UNIQUE (token_hash)
+    )"""
+
+
+def _add_api_tokens(conn: sa.Connection) -> None:
+    """Schema 7: the decision service's API tokens, one new table (frozen DDL)."""
+    conn.execute(sa.text(_API_TOKENS_V7))
+
+
 MIGRATIONS: dict[int, Migration] = {
     2: _add_batch_ref,
     3: _add_signature,
     4: _add_policy_drafts,
     5: _add_policy_events,
     6: _add_customers,
+    7: _add_api_tokens,
 }
 """Upgrade step to each version after 1, run in order on an older database."""
 
@@ -304,6 +336,7 @@ def ensure_schema(conn: sa.Connection) -> int:
 __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
+    "api_tokens",
     "customers",
     "ensure_schema",
     "metadata",

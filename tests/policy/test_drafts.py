@@ -1,6 +1,6 @@
 """Policy drafts (issue 21, engine/policy/drafts.py): named overlays stored in the audit database
 on SQLite and PostgreSQL, every change checked (role, reason, parameter range, rule, lint) and
-reported with the golden cases it moves; the schema upgrade 3 → 6; the ``policy`` CLI verbs."""
+reported with the golden cases it moves; the schema upgrade 3 → 7; the ``policy`` CLI verbs."""
 
 from __future__ import annotations
 
@@ -317,7 +317,7 @@ def test_a_schema_3_database_upgrades_keeping_every_record(
         _downgrade_to_schema_3(old)
     with AuditStore(audit_url) as upgraded:
         with upgraded.engine.connect() as conn:
-            assert models.schema_version(conn) == models.SCHEMA_VERSION == 6
+            assert models.schema_version(conn) == models.SCHEMA_VERSION == 7
             assert {t: _layout(conn, t) for t in fresh} == fresh  # as a new database has them
         assert [r.hash for r in upgraded.list_records()] == hashes
         assert upgraded.verify().ok

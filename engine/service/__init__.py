@@ -1,0 +1,2 @@
+"""The decision service (issue 23): the engine over HTTP for a CRM, an ERP or an order system.
+``app`` is the FastAPI application, ``tokens`` its API tokens; ``sales-expert serve`` runs it."""

@@ -1,0 +1,71 @@
+"""Bodies over ``MAX_BODY_BYTES`` are refused with 413 before anything parses them.
+
+A plain ASGI middleware: a declared ``Content-Length`` over the limit is answered at once; a body
+without one (chunked) is read up to the limit and refused as soon as it goes over, so a client
+cannot make the service hold an unbounded body. The limit is the case file's
+(``engine.safe_load``): the service takes no larger case than the command line does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from engine.safe_load import MAX_CASE_BYTES
+from knowledge_base import load_knowledge
+
+MAX_BODY_BYTES = MAX_CASE_BYTES
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+async def _too_large(send: Send, lang: str) -> None:
+    text = load_knowledge().text("service.error.too_large", lang, limit=f"{MAX_BODY_BYTES:,}")
+    body = json.dumps({"error": "too_large", "message": text}, ensure_ascii=False).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+class BodyLimit:
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        lang = "zh" if _header(scope, b"accept-language").lower().startswith("zh") else "en"
+        declared = _header(scope, b"content-length")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            await _too_large(send, lang)
+            return
+        messages: list[Message] = []
+        size, more = 0, True
+        while more:
+            message = await receive()
+            messages.append(message)
+            size += len(message.get("body", b""))
+            more = message["type"] == "http.request" and bool(message.get("more_body"))
+            if size > MAX_BODY_BYTES:
+                await _too_large(send, lang)
+                return
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+        await self.app(scope, replay, send)
+
+
+__all__ = ["MAX_BODY_BYTES", "BodyLimit"]

@@ -1,0 +1,206 @@
+"""The decision service (issue 23) as a CRM calls it: a real ``sales-expert serve`` on
+127.0.0.1 with two worker processes, called over HTTP with httpx: tokens and roles, the answer
+``consult --json`` gives, recorded once with the caller as actor, refusals as JSON (401, 403,
+404, 413, 422 in English and Chinese), and concurrent clients leaving a valid chain."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from engine.audit.store import AuditStore
+from engine.service.tokens import make_token, revoke
+from engine.users import User, write_users
+from tests.conftest import CASES, REPO, load_golden
+
+SLOW_PAYER = load_golden(CASES / "credit/company-slow-payer-refer.yaml")["case"]
+USERS = [("rita", "rep"), ("mia", "manager"), ("al", "auditor"), ("ada", "admin")]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Service:
+    def __init__(self, base: str, url: str, tokens: dict[str, str]) -> None:
+        self.base, self.url, self.tokens = base, url, tokens
+
+    def client(self, user: str | None = None, lang: str = "en") -> httpx.Client:
+        headers = {"Accept-Language": lang}
+        if user is not None:
+            headers["Authorization"] = f"Bearer {self.tokens[user]}"
+        return httpx.Client(base_url=self.base, headers=headers, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    root = tmp_path_factory.mktemp("service")
+    users = root / "users.yaml"
+    write_users(users, [(User(u, u.title(), r), f"{u}-pw") for u, r in USERS], rounds=4)
+    url = f"sqlite:///{root / 'data' / 'audit.db'}"
+    env = {
+        **os.environ,
+        "SALES_EXPERT_DATA_DIR": str(root / "data"),
+        "SALES_EXPERT_DATABASE_URL": url,
+        "SALES_EXPERT_USERS": str(users),
+        "SALES_EXPERT_RECORD": "on",
+    }
+    (root / "data").mkdir()
+    with AuditStore(url) as store:
+        tokens = {u: make_token(store, u, "crm")[1] for u, _ in USERS}
+    port = _free_port()
+    log = (root / "server.log").open("wb")
+    command = [sys.executable, "-m", "engine.cli", "serve", "--port", str(port), "--workers", "2"]
+    server = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            log.close()
+            raise RuntimeError((root / "server.log").read_text())
+        time.sleep(0.2)
+    yield Service(base, url, tokens)
+    server.terminate()
+    server.wait(20)
+    log.close()
+
+
+def test_health_readiness_and_the_openapi_document(service: Service) -> None:
+    with service.client() as anyone:
+        assert anyone.get("/healthz").json() == {"status": "ok"}
+        ready = anyone.get("/readyz").json()
+        assert ready["status"] == "ready" and ready["ruleset_version"].startswith("rb-")
+        document = anyone.get("/openapi.json").json()
+    assert {"/v1/consultations", "/v1/consultations/{record_id}/decision"} <= set(document["paths"])
+    assert "Case" in document["components"]["schemas"]
+
+
+def test_a_consultation_is_answered_as_the_command_line_and_recorded_once(
+    service: Service,
+) -> None:
+    with service.client("rita") as rep:
+        answer = rep.post("/v1/consultations", json=SLOW_PAYER)
+        assert answer.status_code == 200, answer.text
+        result = answer.json()
+        decision = next(c for c in result["conclusions"] if c["topic"] == "credit_decision")
+        assert decision["value"] == "refer" and result["audit_id"] is not None
+        assert "shadow" not in result and result["summary"][0]["module"]
+        record = rep.get(f"/v1/consultations/{result['audit_id']}").json()
+    assert (record["actor"], record["role"], record["channel"]) == ("rita", "rep", "api")
+    assert record["ruleset_version"] == result["ruleset_version"]
+
+
+def test_refusals_are_json_with_the_reason(service: Service) -> None:
+    with service.client() as anyone:
+        refused = anyone.post("/v1/consultations", json=SLOW_PAYER)
+        assert refused.status_code == 401 and refused.json()["error"] == "unauthenticated"
+    with service.client("al", lang="zh-CN") as auditor:
+        refused = auditor.post("/v1/consultations", json=SLOW_PAYER)
+        assert refused.status_code == 403
+        assert (
+            refused.json()["message"]
+            == "al 的角色为审计员：此请求仅限以下角色：销售代表、经理、管理员"
+        )
+    with service.client("rita") as rep:
+        assert (
+            rep.post("/v1/consultations/1/decision", json={"decision": "approve"}).status_code
+            == 403
+        )
+        assert rep.get("/v1/consultations/99999").status_code == 404
+        big = {"customer": {"id": "C-1", "name": "x" * 1_100_000}}
+        too_large = rep.post("/v1/consultations", json=big)
+        assert too_large.status_code == 413 and too_large.json()["error"] == "too_large"
+
+
+def test_a_bad_case_lists_every_problem_in_the_callers_language(service: Service) -> None:
+    case = {
+        **SLOW_PAYER,
+        "collection": {"overdue_amount": 80_000, "days_overdue": 20, "promises_kept": 0},
+    }
+    for lang, expected in (("en", "credit.overdue_amount is 0 but"), ("zh", "授信申请中的")):
+        with service.client("rita", lang=lang) as rep:
+            refused = rep.post("/v1/consultations", json=case)
+        body = refused.json()
+        assert refused.status_code == 422 and body["error"] == "invalid_input"
+        fields = {p["field"]: p["message"] for p in body["problems"]}
+        assert fields["credit.overdue_amount"].startswith(expected), fields
+    with service.client("rita") as rep:
+        wrong = rep.post("/v1/consultations", json={**SLOW_PAYER, "customer": {"id": "C-1"}})
+    assert wrong.status_code == 422
+    assert "customer.nature" in {p["field"] for p in wrong.json()["problems"]}
+
+
+def test_decisions_follow_the_credit_authority(service: Service) -> None:
+    with service.client("rita") as rep:
+        record = rep.post("/v1/consultations", json=SLOW_PAYER).json()["audit_id"]
+    with service.client("mia") as manager:
+        small = manager.post(
+            f"/v1/consultations/{record}/decision",
+            json={"decision": "approve", "limit": 150000, "term_days": 60, "reason": "known"},
+        )
+        assert small.status_code == 200 and small.json()["decision"] == "approve"
+        large = manager.post(
+            f"/v1/consultations/{record}/decision",
+            json={"decision": "approve", "limit": 900000, "term_days": 60, "reason": "big"},
+        )
+        assert large.status_code == 200 and large.json()["payload"]["status"] == "pending"
+        bad = manager.post(f"/v1/consultations/{record}/decision", json={"decision": "maybe"})
+        assert bad.status_code == 422 and "allowed" in bad.json()["message"]
+
+
+def test_rules_and_version(service: Service) -> None:
+    with service.client("al", lang="zh") as auditor:
+        rules = auditor.get("/v1/rules").json()
+        one = auditor.get("/v1/rules/CR-012").json()
+        missing = auditor.get("/v1/rules/XX-999")
+        version = auditor.get("/v1/version").json()
+    assert len(rules) == 508 and one["id"] == "CR-012" and one["conditions"]
+    assert missing.status_code == 404 and missing.json()["message"] == "规则库中没有规则 XX-999"
+    assert version["ruleset_version"].startswith("rb-") and version["live_policy"] is None
+
+
+def test_concurrent_clients_are_each_recorded_once_and_the_chain_holds(
+    service: Service,
+) -> None:
+    with AuditStore(service.url) as store:
+        before = store.count()
+
+    def post(n: int) -> int:
+        case = {**SLOW_PAYER, "customer": {**SLOW_PAYER["customer"], "id": f"P-{n}"}}
+        with service.client("rita") as rep:
+            return rep.post("/v1/consultations", json=case).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(post, range(160)))
+    assert codes == [200] * 160
+    with AuditStore(service.url) as store:
+        assert store.count() == before + 160
+        customers = {r.customer_id for r in store.list_records(limit=None) if r.channel == "api"}
+        assert {f"P-{n}" for n in range(160)} <= customers
+        assert store.verify().ok
+
+
+def test_a_revoked_token_is_refused(service: Service) -> None:
+    with AuditStore(service.url) as store:
+        token_id = make_token(store, "rita", "spare")
+        revoke(store, token_id[0].id)
+    with httpx.Client(
+        base_url=service.base, headers={"Authorization": f"Bearer {token_id[1]}"}
+    ) as c:
+        assert c.get("/v1/version").status_code == 401
