@@ -101,7 +101,7 @@ def _json(text: str, status: int = 200) -> Response:
     return Response(content=text, status_code=status, media_type="application/json")
 
 
-def _routes(app: FastAPI) -> None:
+def _health_routes(app: FastAPI) -> None:
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
@@ -123,6 +123,8 @@ def _routes(app: FastAPI) -> None:
             "live_policy": live.draft,
         }
 
+
+def _consultation_routes(app: FastAPI) -> None:
     @app.post("/v1/consultations")
     def post_consultation(case: Case, request: Request, user: Caller) -> Response:
         require(user, CONSULTING_ROLES, request)
@@ -157,6 +159,8 @@ def _routes(app: FastAPI) -> None:
             raise ServiceError(422, "decision_refused", "", {}, str(exc)) from exc
         return record.to_json()
 
+
+def _rule_routes(app: FastAPI) -> None:
     @app.get("/v1/rules")
     def rules(request: Request, user: Caller) -> list[dict[str, str]]:
         rulebase = live_policy(store()).engine().compiled.rulebase
@@ -242,7 +246,9 @@ def create_app() -> FastAPI:
     )
     app.add_middleware(BodyLimit)
     _handlers(app)
-    _routes(app)
+    _health_routes(app)
+    _consultation_routes(app)
+    _rule_routes(app)
     return app
 
 
