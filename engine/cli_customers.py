@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TypeAlias
 
 from engine.audit.errors import AuditRequestError
+from engine.cli_options import add_common
 from engine.customers.directory import find, search
 from engine.customers.history import customer_history
 from engine.customers.importing import import_customers
@@ -75,14 +76,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--json", action="store_true", help="print JSON for machines")
-    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language (en, zh)")
-    p.add_argument("--db", metavar="URL", help="audit database URL (default: the configured one)")
-
-
 def _listing(p: argparse.ArgumentParser) -> None:
-    _common(p)
+    add_common(p)
     p.add_argument("--search", help="part of a customer's id or name (any case)")
     p.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
     p.set_defaults(func=cmd_list)
@@ -101,11 +96,11 @@ def register(sub: Verbs) -> None:
     verbs = p.add_subparsers(dest="customers_command")
     _listing(verbs.add_parser("list", help="Customers, the most recently seen first."))
     show = verbs.add_parser("show", help="One customer's last known facts and history.")
-    _common(show)
+    add_common(show)
     show.add_argument("id", help="the customer's id")
     show.set_defaults(func=cmd_show)
     imp = verbs.add_parser("import", help="Remember a customer list (CSV or Parquet).")
-    _common(imp)
+    add_common(imp)
     imp.add_argument("file", help="the list, in the batch's columns (customer.id, customer.name…)")
     imp.set_defaults(func=cmd_import)
 

@@ -9,6 +9,7 @@ from typing import TypeAlias
 
 from engine.audit.config import load_settings
 from engine.cli_authority import KEYBOARD_ROLE, recording_identity
+from engine.cli_options import add_common
 from engine.policy.model import Who
 
 Command = Callable[[argparse.Namespace], int]
@@ -28,9 +29,7 @@ def who_of(args: argparse.Namespace) -> Who:
 def add_verb(verbs: Verbs, name: str, func: Command, text: str) -> argparse.ArgumentParser:
     """A verb with --json, --lang and --db, as every policy verb has."""
     p = verbs.add_parser(name, help=text, description=text)
-    p.add_argument("--json", action="store_true", help="print JSON for machines")
-    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language (en, zh)")
-    p.add_argument("--db", metavar="URL", help="audit database URL (default: the configured one)")
+    add_common(p)
     p.set_defaults(func=func)
     return p
 

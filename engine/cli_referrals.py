@@ -20,6 +20,7 @@ from typing import TypeAlias
 
 from engine.audit.config import load_settings
 from engine.cli_authority import add_identity_arguments, recording_identity
+from engine.cli_options import add_common
 from engine.policy.drafts import open_store
 from engine.referrals.approvals import CONFIRM, REJECT, Who, second_approval
 from engine.referrals.queue import referral_queue
@@ -59,12 +60,6 @@ def cmd_second(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--json", action="store_true", help="print JSON for machines")
-    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language (en, zh)")
-    p.add_argument("--db", metavar="URL", help="audit database URL (default: the configured one)")
-
-
 def register(sub: Verbs) -> None:
     """Add ``referrals`` to the ``sales-expert`` parser."""
     text = "Credit requests waiting for a decision, and second approvals."
@@ -74,15 +69,15 @@ def register(sub: Verbs) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _common(p)
+    add_common(p)
     p.set_defaults(func=cmd_list)
     verbs = p.add_subparsers(dest="referrals_command")
     listing = verbs.add_parser("list", help="The queue, oldest first.")
-    _common(listing)
+    add_common(listing)
     listing.set_defaults(func=cmd_list)
     for step, help_text in ((CONFIRM, "Confirm a proposed decision."), (REJECT, "Reject it.")):
         q = verbs.add_parser(step, help=help_text, description=help_text)
-        _common(q)
+        add_common(q)
         q.add_argument("id", type=int, help="the proposal's audit record id")
         q.add_argument("--reason", required=True, help="why (required, at most 500 characters)")
         add_identity_arguments(q, f"{step} as")

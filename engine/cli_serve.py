@@ -20,6 +20,7 @@ import os
 from typing import TypeAlias
 
 from engine.audit.errors import AuditRequestError
+from engine.cli_options import add_common
 
 Verbs: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 EXIT_OK = 0
@@ -116,8 +117,7 @@ def register(sub: Verbs) -> None:
         ("revoke", "Revoke a token."),
     ):
         q = verbs.add_parser(name, help=help_text)
-        q.add_argument("--json", action="store_true", help="print JSON for machines")
-        q.add_argument("--db", metavar="URL", help="audit database URL (default: configured)")
+        add_common(q, lang=False)
         q.set_defaults(func=cmd_token)
     verbs.choices["create"].add_argument("user", help="a user of the users file")
     verbs.choices["create"].add_argument("--name", help="what the token is for, e.g. crm")

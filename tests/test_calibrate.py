@@ -33,6 +33,7 @@ from engine.lint_language import problems
 from engine.outcomes.model import COLUMNS
 from knowledge_base import load_knowledge
 from tests.books import BookRow, generate_book
+from tests.overlays import proposal, write_overlay
 
 ROWS, SEED = 600, 11
 APPROVALS = ("approve", "approve_with_conditions")
@@ -328,23 +329,6 @@ def test_results_of_another_book_are_refused(files: Files, tmp_path: Path) -> No
 
 
 # ------------------------------------------------------------------ the overlay file
-
-
-def write_overlay(path: Path, parameters: dict[str, Any], **top: Any) -> Path:
-    data = {
-        "format": 1,
-        "kind": "parameter_overlay",
-        "created_at": "2025-06-30T08:00:00+00:00",
-        "source": {"book": "book.csv", "rows": 3, "sha256": "a" * 64},
-        "ruleset_version": "rb-0123456789abcdef",
-        "parameters": parameters,
-    } | top
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-def proposal(value: Any) -> dict[str, Any]:
-    return {"value": value, "current": 40, "reason": {"en": "why", "zh": "原因"}}
 
 
 def test_an_overlay_round_trips(files: Files, tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from engine.calibrate import CalibrateError, load_overlay
 from engine.lint_language import problems
@@ -17,6 +16,7 @@ from engine.policy.change import PolicyChange
 from engine.policy.checks import check_value, parse_value
 from engine.policy.refusal import PolicyError
 from knowledge_base import load_knowledge
+from tests.overlays import proposal, write_overlay
 
 HIGH = "credit.risk_high_min_score"
 FACTOR = "credit.late_older_factor"
@@ -76,17 +76,7 @@ REFUSED = [
 
 
 def _overlay_refusal(tmp_path: Path, name: str, value: object, lang: str) -> str:
-    path = tmp_path / "overlay.yaml"
-    proposal = {"value": value, "current": 40, "reason": {"en": "why", "zh": "原因"}}
-    data = {
-        "format": 1,
-        "kind": "parameter_overlay",
-        "created_at": "2025-06-30T08:00:00+00:00",
-        "source": {"book": "book.csv", "rows": 3, "sha256": "a" * 64},
-        "ruleset_version": "rb-0123456789abcdef",
-        "parameters": {name: proposal},
-    }
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    path = write_overlay(tmp_path / "overlay.yaml", {name: proposal(value)})
     with pytest.raises(CalibrateError) as caught:
         load_overlay(path, lang)
     prefix = f"{path}: "

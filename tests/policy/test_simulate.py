@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from engine.audit.store import AuditStore
 from engine.batch.mapping import case_to_row
@@ -36,6 +35,8 @@ from engine.policy.tally import COMPARED, SAMPLE_ROWS
 from engine.shared import default_engine
 from knowledge_base import load_knowledge
 from tests.books import generate_book
+from tests.overlays import proposal
+from tests.overlays import write_overlay as write_file
 
 ROWS, SEED = 240, 11
 HIGH = "credit.risk_high_min_score"
@@ -333,19 +334,7 @@ def test_simulate_refuses_a_bad_change_before_any_row(book: Book, tmp_path: Path
 
 
 def write_overlay(path: Path, parameters: dict[str, Any]) -> Path:
-    data = {
-        "format": 1,
-        "kind": "parameter_overlay",
-        "created_at": "2025-06-30T08:00:00+00:00",
-        "source": {"book": "book.csv", "rows": 3, "sha256": "a" * 64},
-        "ruleset_version": "rb-0123456789abcdef",
-        "parameters": {
-            name: {"value": value, "current": 40, "reason": {"en": "why", "zh": "原因"}}
-            for name, value in parameters.items()
-        },
-    }
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
+    return write_file(path, {name: proposal(value) for name, value in parameters.items()})
 
 
 @pytest.fixture(scope="module")
