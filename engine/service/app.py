@@ -19,73 +19,32 @@ system that asks "may I ship this order on credit?" at order entry.
 
 from __future__ import annotations
 
-import functools
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from engine.api import consult
-from engine.audit.config import load_settings
 from engine.audit.decisions import DecisionRequest
 from engine.audit.errors import AuditRequestError
 from engine.audit.records import AuditRecord
-from engine.audit.store import AuditStore
 from engine.catalog import rule_rows
 from engine.core import product_version
 from engine.errors import InputError
 from engine.intake import parse_case
 from engine.policy.live import live_policy
+from engine.service.access import Caller, language, require, store
 from engine.service.body_limit import BodyLimit
 from engine.service.errors import ServiceError, problem_body
-from engine.service.tokens import username_of
-from engine.users import User, load_users, users_path
+from engine.service.outcomes import outcome_routes
 from knowledge_base import load_knowledge
 from knowledge_base.authority import load_authority
 from knowledge_base.facts import Case
 
 CONSULTING_ROLES = ("rep", "manager", "admin")
-
-
-@functools.cache
-def store() -> AuditStore:
-    """The configured audit database, one per worker process."""
-    return AuditStore.from_settings(load_settings())
-
-
-def language(request: Request) -> str:
-    """``zh`` when the caller's first language is Chinese, else English."""
-    first = request.headers.get("accept-language", "").split(",")[0].strip().lower()
-    return "zh" if first.startswith("zh") else "en"
-
-
-def caller(request: Request) -> User:
-    """The user of the request's bearer token, or a 401."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    username = username_of(store(), token.strip()) if scheme.lower() == "bearer" else None
-    found = load_users(users_path()).get(username) if username else None
-    if found is None:
-        raise ServiceError(401, "unauthenticated", "service.error.unauthenticated", {})
-    return found.user
-
-
-def require(user: User, roles: tuple[str, ...], request: Request) -> None:
-    """A 403 naming the user's role and the roles allowed, in the caller's language."""
-    if user.role in roles:
-        return
-    lang, kb = language(request), load_knowledge()
-    comma = "、" if lang == "zh" else ", "
-    allowed = comma.join(kb.text(f"memo.role.{r}", lang) for r in roles)
-    role = kb.text(f"memo.role.{user.role}", lang)
-    values = {"user": user.username, "role": role, "allowed": allowed}
-    raise ServiceError(403, "forbidden", "service.error.forbidden", values)
-
-
-Caller = Annotated[User, Depends(caller)]
-"""The user of the request's token (a route with it refuses an unauthenticated request)."""
 
 
 class DecisionBody(BaseModel):
@@ -249,6 +208,7 @@ def create_app() -> FastAPI:
     _health_routes(app)
     _consultation_routes(app)
     _rule_routes(app)
+    outcome_routes(app)
     return app
 
 

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
 import httpx
 import pytest
@@ -204,3 +205,37 @@ def test_a_revoked_token_is_refused(service: Service) -> None:
         base_url=service.base, headers={"Authorization": f"Bearer {token_id[1]}"}
     ) as c:
         assert c.get("/v1/version").status_code == 401
+
+
+def test_outcomes_come_back_each_with_its_fate(service: Service) -> None:
+    with service.client("rita") as rep:
+        record = rep.post("/v1/consultations", json=SLOW_PAYER).json()["audit_id"]
+    paid = {
+        "consultation_id": record,
+        "module": "credit",
+        "outcome": "paid_late",
+        "observed_at": date.today().isoformat(),
+        "days_late": 12,
+    }
+    wrong = {
+        "consultation_id": record,
+        "module": "weather",
+        "outcome": "sunny",
+        "observed_at": date.today().isoformat(),
+    }
+    with service.client("mia", lang="zh") as manager:
+        first = manager.post("/v1/outcomes", json={"outcomes": [paid, wrong]}).json()["outcomes"]
+        again = manager.post("/v1/outcomes", json={"outcomes": [paid]}).json()["outcomes"]
+    assert first[0]["status"] == "recorded", first[0]
+    assert first[0]["record_id"] > record
+    assert first[1]["status"] == "failed" and first[1]["problems"][0]["field"] == "module"
+    assert again == [
+        {
+            "status": "duplicate",
+            "record_id": None,
+            "duplicate_of": first[0]["record_id"],
+            "problems": [],
+        }
+    ]
+    with service.client("al") as auditor:
+        assert auditor.post("/v1/outcomes", json={"outcomes": [paid]}).status_code == 403

@@ -1,0 +1,63 @@
+"""``POST /v1/outcomes``: what happened after consultations, from the CRM or the ERP.
+
+The body is ``{"outcomes": [...]}``, each item an outcome as ``sales-expert outcomes import``
+reads a row (``engine.outcomes.model.Outcome``: linked to its consultation by id, or by
+customer). Every item comes back in order with its fate: recorded (its record id), duplicate
+(the record it repeats) or failed (its problems, field by field, in the caller's language), as
+the import tells them; the valid ones are recorded in one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from pydantic import BaseModel, Field
+
+from engine.outcomes.model import Outcome, parse_outcome
+from engine.outcomes.records import RECORDING_ROLES, Who
+from engine.service.access import Caller, language, require, store
+
+MAX_OUTCOMES = 1000
+"""Outcomes in one request; a larger file goes through ``sales-expert outcomes import``."""
+
+
+class OutcomesBody(BaseModel):
+    outcomes: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_OUTCOMES)
+
+
+def _fate(settled: Any) -> dict[str, Any]:
+    return {
+        "status": settled.status,
+        "record_id": settled.record_id,
+        "duplicate_of": settled.duplicate_of,
+        "problems": [
+            {"field": p.field, "value": p.value, "message": p.message} for p in settled.problems
+        ],
+    }
+
+
+def outcome_routes(app: FastAPI) -> None:
+    @app.post("/v1/outcomes")
+    def post_outcomes(body: OutcomesBody, request: Request, user: Caller) -> dict[str, Any]:
+        require(user, RECORDING_ROLES, request)
+        lang = language(request)
+        parsed = [parse_outcome(item, lang) for item in body.outcomes]
+        valid = [p for p in parsed if isinstance(p, Outcome)]
+        who = Who(user.username, user.role, "api")
+        settled = iter(store().record_outcomes(valid, who, lang) if valid else [])
+        fates = [
+            _fate(next(settled))
+            if isinstance(p, Outcome)
+            else {
+                "status": "failed",
+                "record_id": None,
+                "duplicate_of": None,
+                "problems": [{"field": f.field, "value": f.value, "message": f.message} for f in p],
+            }
+            for p in parsed
+        ]
+        return {"outcomes": fates}
+
+
+__all__ = ["MAX_OUTCOMES", "outcome_routes"]
