@@ -15,6 +15,9 @@ from engine.service.tokens import username_of
 from engine.users import User, load_users, users_path
 from knowledge_base import load_knowledge
 
+CONSULTING_ROLES = ("rep", "manager", "admin")
+"""Who may ask for a consultation (an auditor reads the trail, asks nothing of the rules)."""
+
 
 @functools.cache
 def store() -> AuditStore:
@@ -54,4 +57,4 @@ Caller = Annotated[User, Depends(caller)]
 """The user of the request's token (a route with it refuses an unauthenticated request)."""
 
 
-__all__ = ["Caller", "caller", "language", "require", "store"]
+__all__ = ["CONSULTING_ROLES", "Caller", "caller", "language", "require", "store"]

@@ -36,15 +36,14 @@ from engine.core import product_version
 from engine.errors import InputError
 from engine.intake import parse_case
 from engine.policy.live import live_policy
-from engine.service.access import Caller, language, require, store
+from engine.service.access import CONSULTING_ROLES, Caller, language, require, store
+from engine.service.batches import batch_routes
 from engine.service.body_limit import BodyLimit
 from engine.service.errors import ServiceError, problem_body
 from engine.service.outcomes import outcome_routes
 from knowledge_base import load_knowledge
 from knowledge_base.authority import load_authority
 from knowledge_base.facts import Case
-
-CONSULTING_ROLES = ("rep", "manager", "admin")
 
 
 class DecisionBody(BaseModel):
@@ -209,6 +208,7 @@ def create_app() -> FastAPI:
     _consultation_routes(app)
     _rule_routes(app)
     outcome_routes(app)
+    batch_routes(app)
     return app
 
 

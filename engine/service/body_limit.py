@@ -16,6 +16,8 @@ from engine.safe_load import MAX_CASE_BYTES
 from knowledge_base import load_knowledge
 
 MAX_BODY_BYTES = MAX_CASE_BYTES
+STREAMED = ("/v1/batches",)
+"""Paths that stream their body to disk under their own, larger limit (``batches``)."""
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -43,7 +45,7 @@ class BodyLimit:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get("path") in STREAMED:
             await self.app(scope, receive, send)
             return
         lang = "zh" if _header(scope, b"accept-language").lower().startswith("zh") else "en"
@@ -63,7 +65,9 @@ class BodyLimit:
                 return
 
         async def replay() -> Message:
-            return messages.pop(0) if messages else {"type": "http.disconnect"}
+            # the body as read, then the connection itself (a response listens for the client
+            # going away: an invented disconnect would cut every streamed response short)
+            return messages.pop(0) if messages else await receive()
 
         await self.app(scope, replay, send)
 

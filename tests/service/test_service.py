@@ -17,7 +17,10 @@ from datetime import date
 import httpx
 import pytest
 
+from benchmarks.cases import generate_cases
 from engine.audit.store import AuditStore
+from engine.batch import input_columns
+from engine.batch.mapping import case_to_row
 from engine.service.tokens import make_token, revoke
 from engine.users import User, write_users
 from tests.conftest import CASES, REPO, load_golden
@@ -239,3 +242,29 @@ def test_outcomes_come_back_each_with_its_fate(service: Service) -> None:
     ]
     with service.client("al") as auditor:
         assert auditor.post("/v1/outcomes", json={"outcomes": [paid]}).status_code == 403
+
+
+def test_a_batch_job_runs_a_book_and_serves_its_results(service: Service) -> None:
+    columns = input_columns()
+    rows = [case_to_row(c) for c in generate_cases(12, seed=31, sections=("customer", "credit"))]
+    rows[3]["customer.nature"] = "martian"
+    lines = [",".join(columns)] + [",".join(str(r.get(c, "")) for c in columns) for r in rows]
+    book = ("\n".join(lines) + "\n").encode()
+    with service.client("rita") as rep:
+        started = rep.post("/v1/batches", content=book, headers={"Content-Type": "text/csv"})
+        assert started.status_code == 202, started.text
+        job = started.json()["id"]
+        early = rep.get(f"/v1/batches/{job}/results")
+        assert early.status_code in (200, 409)
+        deadline = time.monotonic() + 120
+        while (status := rep.get(f"/v1/batches/{job}").json())["state"] not in ("done", "failed"):
+            assert time.monotonic() < deadline, status
+            time.sleep(0.2)
+        assert (status["state"], status["ok"], status["failed"]) == ("done", 11, 1)
+        results = rep.get(f"/v1/batches/{job}/results").text.splitlines()
+        errors = rep.get(f"/v1/batches/{job}/errors").text
+    assert len(results) == 13 and "customer.nature" in errors
+    with service.client("mia") as other:  # another rep's or manager's job is not theirs
+        assert other.get(f"/v1/batches/{job}").status_code == 404
+    with service.client("al") as auditor:
+        assert auditor.get(f"/v1/batches/{job}").json()["state"] == "done"
