@@ -46,6 +46,12 @@ PAGES: tuple[PageSpec, ...] = (
         frozenset({"manager", "auditor"}),
     ),
     PageSpec(
+        "customers",
+        "ui/views/customers.py",
+        ":material/groups:",
+        frozenset({"rep", "manager", "auditor"}),
+    ),
+    PageSpec(
         "performance",
         "ui/views/performance.py",
         ":material/query_stats:",

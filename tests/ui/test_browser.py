@@ -667,3 +667,39 @@ def test_a_referred_request_is_proposed_by_a_manager_and_confirmed_by_an_admin(
     expect(page.get_by_text("No credit request is waiting for a decision.")).to_be_visible()
     expect(page.get_by_test_id("stIFrame")).to_have_count(0)
     manager.shot("14-admin-referral-confirmed", 1000)
+
+
+def test_a_rep_opens_a_demo_customer_with_its_history_chart(session: Any) -> None:
+    """Issue 22: the demo records two consultations of C-1001 (a credit approval and a grading;
+    earlier tests of the session may add more); a rep finds the customer on the Customers page
+    and opens it: its last known facts, its history and the charts of its credit decisions and
+    limits."""
+    from playwright.sync_api import expect
+
+    rep = session()
+    rep.login("rita", "rep-demo")
+    page = rep.page
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile("Customers$")).click()
+    rep.idle()
+    expect(page.get_by_role("heading", name="Customers").first).to_be_visible()
+    page.get_by_role("textbox", name="Search").fill("huadong")
+    page.get_by_role("textbox", name="Search").press("Enter")
+    rep.idle()
+    rep.choose("Open a customer", "Huadong Industrial Supplies Co. (C-1001)")
+    header = "Huadong Industrial Supplies Co. (C-1001)"
+    expect(page.get_by_role("heading", name=header).first).to_be_visible()
+    # two demo consultations, and those earlier tests of the session recorded
+    expect(
+        page.get_by_text(re.compile(r"^First seen .*; ([2-9]|\d\d+) consultations\.$"))
+    ).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"^Credit request — from the consultation of "))
+    ).to_be_visible()
+    charts = page.get_by_test_id("stVegaLiteChart")
+    expect(charts).to_have_count(2)  # the credit decisions, the limits
+    for index in range(2):
+        expect(charts.nth(index).locator("canvas, svg").first).to_be_visible()
+    expect(
+        page.get_by_text("Only a manager or an administrator imports customer lists.")
+    ).to_be_visible()
+    rep.shot("15-rep-customer-history", 2200)

@@ -107,11 +107,21 @@ def test_role_pages_are_the_specified_ones() -> None:
     assert "audit" in keys("manager")  # managers record outcomes there (issue 20)
     assert "policy" in keys("manager")  # read only: the drafts and the live policy (issue 21)
     assert "referrals" in keys("manager")  # the referral queue (issue 22)
-    assert keys("auditor") == {"audit", "referrals", "performance", "policy", "knowledge"}
+    assert "customers" in keys("rep") & keys("manager")  # the customer directory (issue 22)
+    assert keys("auditor") == {
+        "audit",
+        "referrals",
+        "customers",
+        "performance",
+        "policy",
+        "knowledge",
+    }
     assert keys("admin") == {p.key for p in PAGES}
 
 
-@pytest.mark.parametrize("page", [p for p in PAGES if p.key != "knowledge"], ids=lambda p: p.key)
+@pytest.mark.parametrize(
+    "page", [p for p in PAGES if p.key not in ("knowledge", "customers")], ids=lambda p: p.key
+)
 def test_a_page_run_directly_refuses_a_role_it_is_not_for(page: PageSpec) -> None:
     """Defence in depth: the page checks the role itself, not only the navigation."""
     other = next(r for r in ("rep", "manager", "auditor") if r not in page.roles)

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from engine.result import Conclusion, Result
 from knowledge_base.facts import Customer, Deal
-from ui import auth, consult, examples, explain
+from ui import auth, consult, customer_picker, examples, explain
 from ui.i18n import t
 
 PAGE = "closing"
@@ -91,6 +91,7 @@ def render() -> None:
     st.title(t("page.closing.title"))
     st.caption(t("page.closing.intro"))
     examples.example_picker(PAGE, ("closing",), SECTIONS)
+    customer_picker.customer_picker(PAGE, SECTIONS)
     found = consult.section_form(
         PAGE, SECTIONS, "closing.submit", folded=("customer",), optional=("customer",)
     )

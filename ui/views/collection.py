@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from engine.labels import number
 from engine.result import Conclusion, Result
 from knowledge_base.facts import Collection, Customer
-from ui import auth, consult, examples, explain
+from ui import auth, consult, customer_picker, examples, explain
 from ui.i18n import colon, t
 
 PAGE = "collection"
@@ -124,6 +124,7 @@ def render() -> None:
     st.title(t("page.collection.title"))
     st.caption(t("page.collection.intro"))
     examples.example_picker(PAGE, ("collection",), SECTIONS)
+    customer_picker.customer_picker(PAGE, SECTIONS)
     found = consult.section_form(PAGE, SECTIONS, "collection.submit", folded=("customer",))
     if found is None:
         return

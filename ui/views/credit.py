@@ -15,7 +15,7 @@ from engine.audit.decisions import Terms
 from engine.labels import number
 from engine.result import Result
 from knowledge_base.facts import Credit, Customer
-from ui import auth, consult, decide, examples, explain, memo
+from ui import auth, consult, customer_picker, decide, examples, explain, memo
 from ui.i18n import colon, t
 
 PAGE = "credit"
@@ -122,6 +122,7 @@ def render() -> None:
     st.title(t("page.credit.title"))
     st.caption(t("page.credit.intro"))
     examples.example_picker(PAGE, ("credit",), SECTIONS)
+    customer_picker.customer_picker(PAGE, SECTIONS)
     found = consult.section_form(PAGE, SECTIONS, "credit.submit")
     if found is None:
         return

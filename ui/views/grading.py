@@ -6,7 +6,7 @@ import streamlit as st
 from pydantic import BaseModel
 
 from knowledge_base.facts import Customer
-from ui import auth, consult, examples, explain
+from ui import auth, consult, customer_picker, examples, explain
 from ui.i18n import t
 
 PAGE = "grading"
@@ -19,6 +19,7 @@ def render() -> None:
     st.title(t("page.grading.title"))
     st.caption(t("page.grading.intro"))
     examples.example_picker(PAGE, ("",), SECTIONS)
+    customer_picker.customer_picker(PAGE, SECTIONS)
     found = consult.section_form(PAGE, SECTIONS, "grading.submit")
     if found is None:
         return
