@@ -87,7 +87,7 @@ def _kind_label(choice: str) -> str:
 
 def _field_error(problems: dict[str, str], field: str) -> None:
     if field in problems:
-        st.error(problems[field], icon="⚠️")
+        st.error(problems[field], icon=":material/warning:")
 
 
 def _detail(record_id: int, name: str, problems: dict[str, str]) -> None:

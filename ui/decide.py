@@ -123,7 +123,7 @@ def submit(prefix: str, audit_id: int) -> Decided | None:
 
 def _problem(problems: dict[str, str], name: str) -> None:
     if name in problems:
-        st.error(problems[name], icon="⚠️")
+        st.error(problems[name], icon=":material/warning:")
 
 
 def _decision_select(prefix: str) -> None:

@@ -172,7 +172,7 @@ def render_section(
             _widget(page, spec, model)
             problem = errors.get(f"{section}.{spec.name}")
             if problem:
-                st.error(problem, icon="⚠️")
+                st.error(problem, icon=":material/warning:")
 
 
 def _cleaned(spec: FieldSpec, value: Any) -> Any:

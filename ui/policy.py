@@ -112,7 +112,7 @@ def problem_at(where: str) -> None:
     """The refusal noted for ``where`` (a field, or the buttons of a request), if any."""
     note = notes().get(where)
     if note is not None and note.text is not None:
-        st.error(plain(note.text), icon="⚠️")
+        st.error(plain(note.text), icon=":material/warning:")
 
 
 def done_at(where: str) -> None:

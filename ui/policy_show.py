@@ -66,12 +66,12 @@ def live_line(live: LivePolicy) -> None:
     version = code(live.engine().version)
     found = live.publication
     if found is None:
-        st.info(pt("live.shipped", version=version), icon="📘")
+        st.info(pt("live.shipped", version=version), icon=":material/policy:")
         return
     values: dict[str, object] = {"draft": code(found.draft), "version": version}
     values["at"] = at(found.at)
     values |= {"actor": plain(found.actor), "record": found.record_id}
-    st.info(pt("live.published", **values), icon="📗")
+    st.info(pt("live.published", **values), icon=":material/verified:")
     st.caption(pt("live.reason", reason=plain(found.reason)))
 
 

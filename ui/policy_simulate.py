@@ -133,7 +133,7 @@ def section(draft: Draft, live: LivePolicy) -> None:
 
 def show(found: Simulation, draft: str) -> None:
     for problem in found.problems:
-        st.error(plain(problem), icon="⚠️")
+        st.error(plain(problem), icon=":material/warning:")
     report = found.report
     if report is None:
         return

@@ -174,7 +174,7 @@ def memo_view(consultation: int) -> None:
     try:
         html = credit_memo_html(store(), consultation, lang())
     except AuditRequestError as exc:
-        st.error(plain(exc), icon="⚠️")
+        st.error(plain(exc), icon=":material/warning:")
         return
     encoded = base64.b64encode(html.encode("utf-8")).decode("ascii")
     src = f"data:text/html;charset=utf-8;base64,{encoded}"
@@ -194,7 +194,7 @@ def decision_form(entry: Waiting) -> None:
 def problem_at(where: str) -> None:
     note = notes().get(where)
     if note is not None and note.text is not None:
-        st.error(plain(note.text), icon="⚠️")
+        st.error(plain(note.text), icon=":material/warning:")
 
 
 def second_buttons(proposal: int) -> None:

@@ -112,7 +112,7 @@ def filters() -> None:
         with cells[2]:
             st.text_input(t("audit.rule"), placeholder="CR-012", key=f"{PAGE}_rule")
             if "rule" in problems:
-                st.error(plain(problems["rule"]), icon="⚠️")
+                st.error(plain(problems["rule"]), icon=":material/warning:")
         cells[3].selectbox(
             t("audit.kind"),
             [None, *KINDS],

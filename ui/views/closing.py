@@ -82,7 +82,7 @@ def avoid(result: Result) -> None:
         st.error(
             f"**{item.label}** — {item.details.get('why', '')}\n\n"
             f"*{explain.detail_label('instead')}:* {item.details.get('instead', '')}",
-            icon="🚫",
+            icon=":material/block:",
         )
 
 
