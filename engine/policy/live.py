@@ -12,6 +12,7 @@ twice.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -42,6 +43,14 @@ class LivePolicy:
 
     def engine(self) -> Engine:
         """The engine of this policy (the shipped one when nothing is published)."""
+        return self._engine
+
+    @functools.cached_property
+    def _engine(self) -> Engine:
+        # worked out once per live policy (a process keeps the same object until the policy
+        # changes): checking a change's names costs milliseconds, every consultation asks
+        if not self.values and not self.rules_off:
+            return default_engine()
         return engine_with(self.values, self.rules_off)
 
 
