@@ -142,5 +142,5 @@ def test_the_command_line(
     assert json.loads(out)["history"][0]["credit_decision"] == "refer"
     listed = write_list(tmp_path / "l.csv", [{"customer.id": "K-9", "customer.name": "Kilo"}])
     code, out = run("customers", "import", str(listed))
-    assert out.startswith("Imported 1 rows: 1 customers kept, 0 rows refused.")
+    assert out.startswith("Rows read: 1; customers kept: 1; rows refused: 0.")
     assert engine.cli.main(["customers", "show", "NOPE"]) == 2
