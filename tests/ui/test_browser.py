@@ -690,7 +690,7 @@ def test_a_rep_opens_a_demo_customer_with_its_history_chart(session: Any) -> Non
     expect(page.get_by_role("heading", name=header).first).to_be_visible()
     # two demo consultations, and those earlier tests of the session recorded
     expect(
-        page.get_by_text(re.compile(r"^First seen .*; ([2-9]|\d\d+) consultations\.$"))
+        page.get_by_text(re.compile(r"^First seen .*; consultations: ([2-9]|\d\d+)\.$"))
     ).to_be_visible()
     expect(
         page.get_by_text(re.compile(r"^Credit request — from the consultation of "))
