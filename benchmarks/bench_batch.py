@@ -61,7 +61,12 @@ def _tree_rss_mb(root: int) -> float:
 
 
 def run(
-    book: Path, out: Path, workers: int, record: bool, what_if: bool = False
+    book: Path,
+    out: Path,
+    workers: int,
+    record: bool,
+    what_if: bool = False,
+    cluster: str | None = None,
 ) -> tuple[float, float]:
     """Seconds and peak tree RSS (MB) of one batch run."""
     args = [
@@ -81,6 +86,8 @@ def run(
         args.append("--no-record")
     if what_if:
         args.append("--what-if")
+    if cluster:
+        args += ["--cluster", cluster]
     started = time.monotonic()
     process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     peak = 0.0
@@ -101,6 +108,9 @@ def main() -> None:
     parser.add_argument("--what-if", action="store_true", help="search each row's path to better")
     parser.add_argument("--book", type=Path, help="use this CSV instead of generating one")
     parser.add_argument("--workers", type=int, help="only this worker count (default: 1 and all)")
+    parser.add_argument(
+        "--cluster", action="store_true", help="also each worker count on a Dask LocalCluster"
+    )
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as folder:
@@ -115,14 +125,16 @@ def main() -> None:
         )
         rates = {}
         for workers in [args.workers] if args.workers else sorted({1, cores}):
-            seconds, peak = run(
-                book, Path(folder) / f"out{workers}.csv", workers, args.record, args.what_if
-            )
-            rates[workers] = rows / seconds
-            print(
-                f"  {workers} worker(s): {seconds:8.1f} s  {rates[workers]:8,.0f} rows/s  "
-                f"peak RSS (all processes) {peak:,.0f} MB"
-            )
+            for cluster in (None, "local") if args.cluster else (None,):
+                out = Path(folder) / f"out{workers}{cluster or ''}.csv"
+                seconds, peak = run(book, out, workers, args.record, args.what_if, cluster)
+                if cluster is None:
+                    rates[workers] = rows / seconds
+                where = "Dask LocalCluster, " if cluster else ""
+                print(
+                    f"  {where}{workers} worker(s): {seconds:8.1f} s  {rows / seconds:8,.0f} "
+                    f"rows/s  peak RSS (all processes) {peak:,.0f} MB"
+                )
         if len(rates) > 1:
             print(f"  speed-up with {cores} workers: {rates[cores] / rates[1]:.2f}x")
 

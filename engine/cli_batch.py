@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from engine.batch import OUTPUT_COLUMNS, BatchOptions, input_columns, run_batch
+from engine.batch.cluster import check_cluster
 from engine.batch.mapping import HEAD_COLUMNS, LIST_SEPARATOR
 from engine.cli_authority import recording_identity
 from engine.csv_safe import csv_text
@@ -38,6 +39,13 @@ def add_batch_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--out", help="results file (.csv or .parquet)")
     p.add_argument("--errors", help="errors file (default: OUT.errors.csv)")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    p.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="run on Dask: `local` (a LocalCluster of --workers processes here) or "
+        "dask://HOST:PORT (a running scheduler; workers reach the book's rows through it and "
+        "record into the audit database: PostgreSQL when they are on other machines)",
+    )
     p.add_argument("--lang", choices=("en", "zh"), default="en")
     p.add_argument("--actor", help="who runs the batch, for the audit trail")
     p.add_argument("--role", help="the actor's role (with --actor: proved like `consult --actor`)")
@@ -107,6 +115,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
     source = Path(args.input)
     if not source.is_file():
         raise InputError([FieldProblem("input", str(source), "no such file")])
+    problem = check_cluster(args.cluster) if args.cluster else None
+    if problem is not None:
+        raise InputError([FieldProblem("--cluster", args.cluster, problem)])
     record = False if args.no_record else None
     actor, role = recording_identity(args.actor, args.role, record=record, lang=args.lang)
     options = BatchOptions(
@@ -120,6 +131,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         record=record,
         chunk_rows=max(1, args.chunk_rows),
         what_if=args.what_if,
+        cluster=args.cluster,
         **({"workers": args.workers} if args.workers else {}),
     )
     summary = run_batch(options)

@@ -86,6 +86,8 @@ class BatchOptions:
     what_if: bool = False
     """Search each row's path to a better answer (``path_to_better`` column): tens of
     re-runs of the rules for a row that has one, so off unless asked."""
+    cluster: str | None = None
+    """``local`` or ``dask://HOST:PORT``: run the chunks on Dask (``engine.batch.cluster``)."""
 
     @property
     def errors_path(self) -> Path:
@@ -311,7 +313,7 @@ def run_batch(
         (key, options.lang, recording, chunk, options.what_if, policy) for chunk in chunks
     )
     try:
-        with WorkerPool(options.workers, consult_chunk) as pool:
+        with _pool(options) as pool:
             for window in pool.windows(batched(jobs, max(1, options.workers) * 4)):
                 for outcomes in window:
                     _write(outcomes, out, errors, state)
@@ -339,6 +341,15 @@ def _finish(options: BatchOptions, state: Checkpoint) -> None:
     state.errors_bytes = options.errors_path.stat().st_size
     state.complete = True
     state.save(options.checkpoint_path)
+
+
+def _pool(options: BatchOptions) -> Any:
+    """The chunks' workers: this machine's processes, or a Dask cluster."""
+    if options.cluster is None:
+        return WorkerPool(options.workers, consult_chunk)
+    from engine.batch.cluster import ClusterPool
+
+    return ClusterPool(options.cluster, consult_chunk, options.workers)
 
 
 class WorkerPool(Generic[J, R]):
