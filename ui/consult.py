@@ -53,6 +53,7 @@ def submit(
     problems: dict[str, str] = {}
     for name, values in case.items():
         problems.update(forms.validate_section(name, sections[name], values))
+        problems.update(forms.number_problems(page, name, sections[name]))
     st.session_state.pop(outcome_key(page), None)
     st.session_state[errors_key(page)] = problems
     if problems:

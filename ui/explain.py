@@ -163,3 +163,11 @@ def topic_card(result: Result, topic: str, heading: bool = True) -> None:
         if description:
             st.caption(description)
         details(item, skip=frozenset({"description", "evidence", "rank"}))
+
+
+def figure(label: str, value: str, help: str | None = None) -> None:
+    """A result that is a text label (a grade, a decision) under its short title: drawn whole
+    and wrapped, where ``st.metric`` would cut it ("High-value custo…"). Numbers stay metrics."""
+    with st.container(border=True):
+        st.caption(label, help=help)
+        st.markdown(f"**{value}**")

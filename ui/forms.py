@@ -1,7 +1,9 @@
 """Input forms generated from the case section models (``knowledge_base.facts``).
 
-Each field of a section becomes a widget chosen from its type: a number for ``int``/``float``,
-a select for a ``Literal``, a multiselect for a list of catalogue items, a checkbox for a
+Each field of a section becomes a widget chosen from its type: a text box read by
+``ui.numbers.parse_number`` for ``int``/``float`` (so ``1,200,000`` is accepted; every number
+field, not only amounts: one behaviour for all, and a stepper is no help for a number typed in
+full), a select for a ``Literal``, a multiselect for a list of catalogue items, a checkbox for a
 ``bool``, a text box for ``str``. Label (and unit) and help come from the knowledge base's
 texts, in the current language. Every widget is keyed ``f"{page}_{section}_{field}"`` and its
 value lives in ``st.session_state``, so nothing typed is lost on an error, a language switch or
@@ -21,11 +23,12 @@ from typing import Any, Literal
 import streamlit as st
 from pydantic import BaseModel, ValidationError
 
-from engine.errors import MAX_PROBLEMS_SHOWN, InputError
+from engine.errors import MAX_PROBLEMS_SHOWN, InputError, excerpt
 from engine.intake import MAX_PROBLEMS_KEPT
 from engine.labels import field_label, field_unit, value_label
 from ui.i18n import kb, labeller, lang, t, t_or
 from ui.inert import plain
+from ui.numbers import EXAMPLE, parse_number, show_number
 
 Kind = Literal["text", "int", "float", "choice", "choices", "flag"]
 KEYS = "_form_keys"
@@ -82,9 +85,14 @@ def widget_key(page: str, section: str, field: str) -> str:
     return f"{page}_{section}_{field}"
 
 
+NUMBER_KINDS = ("int", "float")
+
+
 def _initial(spec: FieldSpec) -> Any:
     if spec.kind == "text":
         return spec.default or ""
+    if spec.kind in NUMBER_KINDS:
+        return show_number(spec.default)
     if spec.kind == "flag":
         return bool(spec.default)
     if spec.kind == "choices":
@@ -130,10 +138,8 @@ def _widget(page: str, spec: FieldSpec, model: type[BaseModel]) -> None:
     _register(key)
     st.session_state.setdefault(key, _initial(spec))
     shown, helped = label(spec), help_text(spec, model)
-    if spec.kind == "int":
-        st.number_input(shown, value=None, step=1, help=helped, key=key)
-    elif spec.kind == "float":
-        st.number_input(shown, value=None, step=1.0, help=helped, key=key)
+    if spec.kind in NUMBER_KINDS:
+        st.text_input(shown, help=helped, key=key)
     elif spec.kind == "choice":
         st.selectbox(
             shown,
@@ -176,6 +182,11 @@ def render_section(
 
 
 def _cleaned(spec: FieldSpec, value: Any) -> Any:
+    if spec.kind in NUMBER_KINDS and isinstance(value, str) and value.strip():
+        try:
+            return parse_number(value, whole=spec.kind == "int")
+        except ValueError:
+            return value.strip()  # the model refuses it too; ``number_problems`` says why
     if isinstance(value, str):
         value = value.strip()
         return value or None
@@ -203,11 +214,33 @@ def load_section(page: str, section: str, model: type[BaseModel], data: Mapping[
         key = widget_key(page, section, spec.name)
         _register(key)
         value = data.get(spec.name, _initial(spec))
-        if spec.kind == "float" and isinstance(value, int | float):
-            value = float(value)
+        if spec.kind in NUMBER_KINDS:
+            value = show_number(value)
         if spec.kind == "text":
             value = "" if value is None else str(value)
         st.session_state[key] = value
+
+
+def number_problems(page: str, section: str, model: type[BaseModel]) -> dict[str, str]:
+    """The section's number fields whose text is not a number, by ``section.field``: the
+    message names the field, quotes what was typed and shows how to type a number."""
+    found: dict[str, str] = {}
+    for spec in field_specs(section, model):
+        if spec.kind not in NUMBER_KINDS:
+            continue
+        typed = st.session_state.get(widget_key(page, section, spec.name))
+        if not isinstance(typed, str) or not typed.strip():
+            continue
+        try:
+            parse_number(typed)
+        except ValueError:
+            found[f"{section}.{spec.name}"] = t(
+                "form.not_a_number",
+                field=plain(label(spec).removesuffix(" *")),
+                value=plain(excerpt(typed.strip(), quoted=False)),
+                example=EXAMPLE,
+            )
+    return found
 
 
 _MORE_THAN_KEPT = MAX_PROBLEMS_KEPT + 1

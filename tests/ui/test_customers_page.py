@@ -23,6 +23,7 @@ from knowledge_base import load_knowledge
 from tests.conftest import REPO
 from tests.ui.conftest import audit_store, open_page, signed_in, texts
 from ui.inert import plain
+from ui.numbers import show_number
 from ui.performance_charts import ramp
 
 KB = load_knowledge()
@@ -125,12 +126,14 @@ def test_the_credit_picker_fills_the_form_with_the_last_known_facts() -> None:
     assert not at.exception
     state = at.session_state
     assert state["credit_customer_id"] == ID
-    assert state["credit_customer_days_since_last_purchase"] == 50  # the collection's, later
-    assert state["credit_customer_annual_purchases"] == credit["customer"]["annual_purchases"]
-    assert state["credit_credit_requested_amount"] == 200_000
+    assert state["credit_customer_days_since_last_purchase"] == "50"  # the collection's, later
+    assert state["credit_customer_annual_purchases"] == show_number(
+        credit["customer"]["annual_purchases"]
+    )
+    assert state["credit_credit_requested_amount"] == "200,000"
     assert state["credit_credit_dbt_trend"] == "stable"
-    assert state["credit_credit_avg_days_beyond_terms"] == 40.0
-    assert at.number_input(key="credit_credit_requested_amount").value == 200_000
+    assert state["credit_credit_avg_days_beyond_terms"] == "40"
+    assert at.text_input(key="credit_credit_requested_amount").value == "200,000"
 
 
 def test_a_manager_imports_a_list_and_sees_the_refused_row() -> None:

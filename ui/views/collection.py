@@ -84,7 +84,7 @@ def means(result: Result) -> None:
     st.subheader(t("collection.means"))
     level = result.conclusion("escalation_level")
     if level is not None:
-        st.metric(level.topic_label, level.label)
+        explain.figure(level.topic_label, level.label)
         st.caption(str(level.details.get("description", "")))
     found = _all(result, "collection_means")
     if not found:

@@ -59,12 +59,12 @@ def headline(result: Result) -> None:
         return
     level = result.conclusion("risk_level")
     score = result.value("risk_score")
-    st.metric(t("credit.decision"), decision.label)  # a row of its own: labels are long
+    explain.figure(t("credit.decision"), decision.label)  # labels are long: drawn whole
     cells = st.columns(3)
     cells[0].metric(t("credit.limit"), _money(result.value("recommended_limit")))
     term = result.value("recommended_term_days")
     cells[1].metric(t("credit.term"), "—" if term is None else t("credit.days", days=number(term)))
-    cells[2].metric(
+    cells[2].metric(  # a risk level is a word or two: it fits
         t("credit.risk"),
         level.label if level else "—",
         help=None if score is None else t("credit.risk_score", score=number(score)),

@@ -31,7 +31,8 @@ def render() -> None:
         cell = cells[index % 3]
         conclusion = result.conclusion(topic)
         if conclusion is not None:
-            cell.metric(conclusion.topic_label, conclusion.label)
+            with cell:
+                explain.figure(conclusion.topic_label, conclusion.label)
     left, middle, right = st.columns(3)
     with left:
         explain.topic_card(result, "service_tier")

@@ -2,8 +2,10 @@
 results table, charts of grades, risk and decisions, and downloads of the results and of the
 rows that failed validation with their errors (the good rows are processed all the same).
 
-The downloads are the batch's own files, every cell neutralised against formula injection
-(``engine.csv_safe``); the tables on the page show the cells restored, as text."""
+The results table and its first download show labels, not ids (``ui.batch_labels``); the
+engine's results file, with ids, and the errors file are offered too. Every downloaded cell is
+neutralised against formula injection (``engine.csv_safe``); the tables on the page show the
+cells restored, as text."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from engine.batch import input_columns
 from engine.csv_safe import restore_cell
 from engine.labels import topic_value_label
 from engine.users import User
-from ui import auth, batch
+from ui import auth, batch, batch_labels
 from ui.batch import BatchRun
 from ui.i18n import kb, lang, t
 
@@ -84,18 +86,27 @@ def show(result: BatchRun) -> None:
         )
     )
     results, errors = _frame(result.results), _frame(result.errors)
-    cells = st.columns(2)
+    shown = batch_labels.labelled(results, kb(), lang())
+    stem = Path(result.name).stem
+    cells = st.columns(3)
     cells[0].download_button(
         t("portfolio.download_results"),
-        result.results,
-        file_name=f"{Path(result.name).stem}-results.csv",
+        batch_labels.labelled_csv(shown),
+        file_name=f"{stem}-results-{lang()}.csv",
         mime="text/csv",
         key=f"{PAGE}_download_results",
     )
     cells[1].download_button(
+        t("portfolio.download_results_ids"),
+        result.results,
+        file_name=f"{stem}-results.csv",
+        mime="text/csv",
+        key=f"{PAGE}_download_results_ids",
+    )
+    cells[2].download_button(
         t("portfolio.download_errors"),
         result.errors,
-        file_name=f"{Path(result.name).stem}-errors.csv",
+        file_name=f"{stem}-errors.csv",
         mime="text/csv",
         key=f"{PAGE}_download_errors",
         disabled=errors.empty,
@@ -106,7 +117,7 @@ def show(result: BatchRun) -> None:
     for index, chart in enumerate(charts):
         columns[index % 2].altair_chart(chart, width="stretch")
     st.subheader(t("portfolio.results"))
-    st.dataframe(results, hide_index=True, height=360)
+    st.dataframe(shown, hide_index=True, height=360)
     st.subheader(t("portfolio.errors", count=len(errors)))
     if errors.empty:
         st.caption(t("portfolio.no_errors"))
