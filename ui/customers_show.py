@@ -46,6 +46,8 @@ from ui.inert import plain
 from ui.performance_charts import ramp
 
 DECISION = "credit_decision"
+PLOT_HEIGHT = 200
+"""Pixels of a chart's plotting area."""
 POINT_SIZE = 140
 MIN_SPAN = pd.Timedelta(hours=2)
 TIME_AXIS = alt.Axis(format="%Y-%m-%d %H:%M", labelAngle=-30, labelOverlap=True)
@@ -140,6 +142,9 @@ def timeline(data: pd.DataFrame, y: alt.X | alt.Y, title: str) -> alt.Chart:
                 alt.Tooltip("shown:N", title=ct("chart.limit")),
             ],
         )
+        # the width follows the page, the plot keeps its own height: with the default "fit"
+        # the legends and the slanted dates took the plot's height and the points fell outside
+        .properties(height=PLOT_HEIGHT, autosize=alt.AutoSizeParams(type="fit-x"))
     )
     return chart
 
