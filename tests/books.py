@@ -32,9 +32,11 @@ customers offer it a little more often) and does not change the default probabil
 
 from __future__ import annotations
 
+import csv
 import math
 import random
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from knowledge_base.facts.credit import Credit
@@ -315,3 +317,13 @@ def generate_book(rows: int, seed: int = 7, extended: bool = True) -> list[BookR
     """``rows`` customers; ``extended=False`` leaves out the late-invoice bucket fields even
     where the credit model has them (fields the model lacks are always left out)."""
     return [make_row(seed, i, extended) for i in range(rows)]
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]], header: list[str] | None = None) -> Path:
+    """A CSV of ``rows`` (a book, an outcomes file); columns in first-seen order unless given."""
+    names = header or list(dict.fromkeys(key for row in rows for key in row))
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, names)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path

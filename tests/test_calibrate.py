@@ -9,7 +9,6 @@ command's own figures back. The overlay loader's refusals are pinned word for wo
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
 import json
 import math
@@ -32,7 +31,7 @@ from engine.intake import parse_case
 from engine.lint_language import problems
 from engine.outcomes.model import COLUMNS
 from knowledge_base import load_knowledge
-from tests.books import BookRow, generate_book
+from tests.books import BookRow, generate_book, write_csv
 from tests.overlays import proposal, write_overlay
 
 ROWS, SEED = 600, 11
@@ -42,15 +41,6 @@ HIGH, MEDIUM, VERY_HIGH = (
     "credit.risk_medium_min_score",
     "credit.risk_very_high_min_score",
 )
-
-
-def write_csv(path: Path, rows: list[dict[str, Any]], header: list[str] | None = None) -> Path:
-    names = header or list(dict.fromkeys(key for row in rows for key in row))
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, names)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 @dataclasses.dataclass(frozen=True)

@@ -34,7 +34,7 @@ from engine.policy.simulate import simulate
 from engine.policy.tally import COMPARED, SAMPLE_ROWS
 from engine.shared import default_engine
 from knowledge_base import load_knowledge
-from tests.books import generate_book
+from tests.books import generate_book, write_csv
 from tests.overlays import proposal
 from tests.overlays import write_overlay as write_file
 
@@ -56,15 +56,6 @@ class Book:
     """By row number - 1: the case of each row, None for the rows written to fail."""
     bad: dict[str, bool]
     """Customer id → went bad (the outcomes file says so)."""
-
-
-def write_csv(path: Path, rows: list[dict[str, Any]], header: list[str] | None = None) -> Path:
-    names = header or list(dict.fromkeys(key for row in rows for key in row))
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, names)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 @pytest.fixture(scope="module")
