@@ -24,7 +24,7 @@ from tests.batch.test_batch import write_book
 from tests.conftest import REPO
 
 ROWS = 120
-LONG = 600
+LONG = 1500
 """Rows of the book a client is killed in: long enough to outlast its first window."""
 
 
