@@ -33,5 +33,5 @@ bash scripts/setup.sh app
 # Refuses (exit 2) a network address while a demo password is in use; warns loudly otherwise.
 .venv/bin/sales-expert demo --check-address "$address" ${allow[@]+"${allow[@]}"}
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS=false
-exec .venv/bin/streamlit run ui_app.py --server.headless true --server.address "$address" \
+exec .venv/bin/streamlit run ui/server.py --server.headless true --server.address "$address" \
   ${passed[@]+"${passed[@]}"}

@@ -2,7 +2,8 @@
 server behind the sign-in throttle (``engine.signin_guard``), the signed-in user kept in the
 session, and the guard every page starts with.
 
-A browser reload starts a new session and so signs out; nothing is stored in the browser.
+A browser reload starts a new Streamlit session; the signed-in user and what they typed come
+back from the server-side session its cookie names (``ui.session``), until they sign out.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from engine.audit.config import load_settings
 from engine.audit.errors import AuditRequestError
 from engine.signin_guard import GuardUnavailable, SigninGuard, refusal_text, sign_in
 from engine.users import StoredUser, User, UsersFileError, load_users, users_path
-from ui import navigation
+from ui import navigation, session
 from ui.i18n import LANG_KEY, kb, lang, t
 from ui.inert import plain
 
@@ -80,6 +81,7 @@ def _sign_in() -> None:
         return
     st.session_state.pop(LOGIN_ERROR, None)
     st.session_state[USER_KEY] = outcome.user
+    session.begin(outcome.user)
 
 
 def login_page() -> None:
@@ -95,9 +97,11 @@ def login_page() -> None:
 
 
 def logout() -> None:
-    """Forget the user and everything they entered; keep the language."""
+    """End the session on the server and forget the user and everything they entered; keep
+    the language (and the note that the cookie was looked at: it opens nothing now)."""
+    session.close()
     for key in list(st.session_state):
-        if key != LANG_KEY:
+        if key not in (LANG_KEY, session.CHECKED_KEY):
             del st.session_state[key]
 
 

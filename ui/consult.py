@@ -119,10 +119,12 @@ def section_form(
     """A page's case form: each section open under its heading, the ``folded`` ones (the
     customer, on the coaching pages) in an expander below; then the current outcome, if any.
     Errors are summarised above the form and shown at their fields (they open the folded
-    sections); an ``optional`` section may be left empty."""
+    sections); an ``optional`` section may be left empty. Plain widgets in a bordered box, not
+    an ``st.form``: a form's values reach the server only when it is submitted, and what is
+    typed must be kept at once (a reload gives it back, ``ui.session``)."""
     problems = errors(page)
     show_form_error(page)
-    with st.form(f"{page}_form"):
+    with st.container(border=True):
         for name, model in sections.items():
             if name not in folded:
                 st.subheader(t(f"section.{name}"))
@@ -130,7 +132,11 @@ def section_form(
         for name in folded:
             with st.expander(t(f"section.{name}"), expanded=bool(problems)):
                 forms.render_section(page, name, sections[name], problems)
-        st.form_submit_button(
-            t(submit_key), on_click=submit, args=(page, sections, optional), type="primary"
+        st.button(
+            t(submit_key),
+            on_click=submit,
+            args=(page, sections, optional),
+            type="primary",
+            key=f"{page}_form_submit",
         )
     return current(page)

@@ -113,6 +113,23 @@ def keep_values() -> None:
             st.session_state[key] = st.session_state[key]
 
 
+def current_values() -> dict[str, Any]:
+    """Every form value typed in this session, by widget key (what a reload must give back)."""
+    state = st.session_state
+    return {key: state[key] for key in sorted(state.get(KEYS, set())) if key in state}
+
+
+def put_values(values: Mapping[str, Any]) -> None:
+    """Give form widgets back their values (before they are drawn): only text, yes/no and
+    lists of text, as the widgets hold them."""
+    for key, value in values.items():
+        if isinstance(value, str | bool | None) or (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
+            _register(key)
+            st.session_state[key] = value
+
+
 def label(spec: FieldSpec) -> str:
     text = field_label(spec.section, spec.name, kb(), lang())
     text = text[:1].upper() + text[1:]

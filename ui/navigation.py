@@ -9,11 +9,13 @@ lands after signing in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
 
-from ui.i18n import t
+from engine.audit.config import ROLES
+from ui.i18n import kb, lang, t
 
 ADMIN = "admin"
 """The administrator sees every page."""
@@ -77,9 +79,52 @@ def may_open(role: str, key: str) -> bool:
 
 
 def pages_for(role: str) -> list[st.Page]:
-    """``st.Page``s of the role's pages: only these are registered, so any other URL is
-    refused by ``st.navigation``."""
-    return [
+    """``st.Page``s of the role's pages, and — hidden from the menu — a page at every other
+    page's address that says why it is refused: a bookmark or a shared link never lands on
+    Streamlit's "page not found", nor on a page the role may not see."""
+    shown = allowed(role)
+    pages = [
         st.Page(p.script, title=t(f"page.{p.key}.title"), icon=p.icon, url_path=p.key)
-        for p in allowed(role)
+        for p in shown
     ]
+    refused = [p for p in PAGES if p not in shown]
+    return pages + [_hidden(p, _refusal(p, role)) for p in refused]
+
+
+def sign_in_pages(login: Callable[[], None]) -> list[st.Page]:
+    """For someone not signed in: the sign-in page, also at every page's address (hidden), so
+    that a link to a page signs in first and then opens that page (its address is kept)."""
+    first = st.Page(login, title=t("login.title"), url_path="login", default=True)
+    return [first, *(_hidden(p, _signing_in_to(p, login)) for p in PAGES)]
+
+
+def _hidden(spec: PageSpec, show: Callable[[], None]) -> st.Page:
+    return st.Page(show, title=t(f"page.{spec.key}.title"), url_path=spec.key, visibility="hidden")
+
+
+def _signing_in_to(spec: PageSpec, login: Callable[[], None]) -> Callable[[], None]:
+    def show() -> None:
+        st.info(t("auth.after_sign_in", page=t(f"page.{spec.key}.title")))
+        login()
+
+    return show
+
+
+def refusal_text(spec: PageSpec, role: str) -> str:
+    """Why a role may not open a page, naming the roles that may, in the current language."""
+    roles = [r for r in ROLES if r == ADMIN or r in spec.roles]
+    comma = kb().text("explain.list_separator", lang())
+    return t(
+        "auth.refused_page",
+        page=t(f"page.{spec.key}.title"),
+        role=t(f"role.{role}"),
+        allowed=comma.join(t(f"role.{r}") for r in roles),
+    )
+
+
+def _refusal(spec: PageSpec, role: str) -> Callable[[], None]:
+    def show() -> None:
+        st.title(t(f"page.{spec.key}.title"))
+        st.error(refusal_text(spec, role), icon=":material/block:")
+
+    return show

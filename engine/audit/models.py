@@ -27,6 +27,10 @@ Tables:
 - ``api_tokens`` (since schema 7): the decision service's API tokens (``engine.service``),
   each for a user of the users file, stored as the SHA-256 of the token (the token itself is
   shown once, when it is made), with when it was made and, once revoked, when.
+- ``web_sessions`` (since schema 8): the web app's sign-in sessions (``engine.web_sessions``):
+  the user, when it was opened and until when it holds, when it was ended, the SHA-256 of the
+  browser's session cookie (and, until the browser claims it, of the one-time code that hands
+  the cookie over), and the values the user has typed, so that a reload loses nothing.
 - ``audit_schema``: one row per schema version applied. Opening a database runs the upgrade
   steps in ``MIGRATIONS`` from its version to ``SCHEMA_VERSION`` in one transaction; steps only
   add (tables, nullable columns, indexes), so an upgrade never loses records. A database newer
@@ -45,7 +49,7 @@ import sqlalchemy as sa
 
 from engine.audit.errors import AuditUnavailable
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 metadata = sa.MetaData()
 
 schema_versions = sa.Table(
@@ -173,6 +177,19 @@ api_tokens = sa.Table(
     sa.Column("revoked_at", sa.String(32)),
 )
 
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("username", sa.String(200), nullable=False),
+    sa.Column("code_hash", sa.String(64), unique=True),
+    sa.Column("token_hash", sa.String(64), unique=True),
+    sa.Column("opened_at", sa.String(32), nullable=False),
+    sa.Column("expires_at", sa.String(32), nullable=False),
+    sa.Column("ended_at", sa.String(32)),
+    sa.Column("state", sa.Text, nullable=False),
+)
+
 Migration = Callable[[sa.Connection], None]
 
 
@@ -293,6 +310,26 @@ def _add_api_tokens(conn: sa.Connection) -> None:
     conn.execute(sa.text(_API_TOKENS_V7))
 
 
+_WEB_SESSIONS_V8 = """CREATE TABLE IF NOT EXISTS web_sessions (
+        id VARCHAR(32) NOT NULL,
+        username VARCHAR(200) NOT NULL,
+        code_hash VARCHAR(64),
+        token_hash VARCHAR(64),
+        opened_at VARCHAR(32) NOT NULL,
+        expires_at VARCHAR(32) NOT NULL,
+        ended_at VARCHAR(32),
+        state TEXT NOT NULL,
+        PRIMARY KEY (id),
+        UNIQUE (code_hash),
+        UNIQUE (token_hash)
+    )"""
+
+
+def _add_web_sessions(conn: sa.Connection) -> None:
+    """Schema 8: the web app's sign-in sessions, one new table (frozen DDL)."""
+    conn.execute(sa.text(_WEB_SESSIONS_V8))
+
+
 MIGRATIONS: dict[int, Migration] = {
     2: _add_batch_ref,
     3: _add_signature,
@@ -300,6 +337,7 @@ MIGRATIONS: dict[int, Migration] = {
     5: _add_policy_events,
     6: _add_customers,
     7: _add_api_tokens,
+    8: _add_web_sessions,
 }
 """Upgrade step to each version after 1, run in order on an older database."""
 
@@ -347,4 +385,5 @@ __all__ = [
     "rulebases",
     "schema_version",
     "utc_now",
+    "web_sessions",
 ]

@@ -295,12 +295,12 @@ def test_reopening_keeps_the_records_and_an_upgrade_keeps_them_too(
         record(first)
         record(first)
         _downgrade_to_schema_1(first)
-    with AuditStore(audit_url) as upgraded:  # schema 1 → 7, nothing lost
+    with AuditStore(audit_url) as upgraded:  # schema 1 → 8, nothing lost
         report = upgraded.verify()
         assert upgraded.count() == 2 and report.ok
         assert (report.protection.hash_only, report.protection.hmac) == (2, 0)
         with upgraded.engine.connect() as conn:
-            assert models.schema_version(conn) == models.SCHEMA_VERSION == 7
+            assert models.schema_version(conn) == models.SCHEMA_VERSION == 8
             columns = {c["name"] for c in sa.inspect(conn).get_columns("audit_records")}
             assert {"batch_ref", "key_id", "hmac"} <= columns
         record(upgraded)  # the first signed record, format 2, after the old ones
@@ -310,7 +310,7 @@ def test_reopening_keeps_the_records_and_an_upgrade_keeps_them_too(
         assert upgraded.get(3).hash == rows(upgraded)[2]["hash"]
         assert [r["format"] for r in rows(upgraded)] == [1, 1, 2]
     monkeypatch.setattr(models, "SCHEMA_VERSION", 1)
-    with pytest.raises(AuditUnavailable, match="schema version 7, newer than this program's 1"):
+    with pytest.raises(AuditUnavailable, match="schema version 8, newer than this program's 1"):
         AuditStore(audit_url)
 
 

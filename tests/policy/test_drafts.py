@@ -317,7 +317,7 @@ def test_a_schema_3_database_upgrades_keeping_every_record(
         _downgrade_to_schema_3(old)
     with AuditStore(audit_url) as upgraded:
         with upgraded.engine.connect() as conn:
-            assert models.schema_version(conn) == models.SCHEMA_VERSION == 7
+            assert models.schema_version(conn) == models.SCHEMA_VERSION == 8
             assert {t: _layout(conn, t) for t in fresh} == fresh  # as a new database has them
         assert [r.hash for r in upgraded.list_records()] == hashes
         assert upgraded.verify().ok

@@ -90,8 +90,13 @@ def login(at: AppTest, username: str, password: str) -> AppTest:
 
 
 def submit(at: AppTest, form: str) -> AppTest:
-    """Click the submit button of ``form`` and run."""
-    [button] = [b for b in at.button if (b.key or "").startswith(f"FormSubmitter:{form}-")]
+    """Click the submit button of ``form`` (an ``st.form``'s, or a case form's
+    ``<form>_submit``) and run."""
+    [button] = [
+        b
+        for b in at.button
+        if (b.key or "").startswith(f"FormSubmitter:{form}-") or b.key == f"{form}_submit"
+    ]
     button.click()
     return at.run()
 
@@ -108,3 +113,12 @@ def load_example(at: AppTest, page: str, example: str) -> AppTest:
 
 def texts(at: AppTest, kind: str) -> list[str]:
     return [str(e.value) for e in getattr(at, kind)]
+
+
+from tests.ui.browser import (  # noqa: E402,F401  the browser tests' fixtures, for every module
+    chromium,
+    empty_server,
+    empty_session,
+    server,
+    session,
+)
