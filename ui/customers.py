@@ -27,12 +27,12 @@ from engine.customers.importing import Imported, import_customers
 from engine.errors import SalesExpertError
 from engine.labels import field_label, number, topic_value_label, value_label
 from engine.users import User
-from ui.i18n import kb, lang, t
+from ui.i18n import kb, lang, t, upload_key
 
 PAGE = "customers"
 SEARCH = f"{PAGE}_search"
 OPEN = f"{PAGE}_open"
-UPLOAD = f"{PAGE}_upload"
+UPLOAD = upload_key(f"{PAGE}_upload")
 IMPORTED = f"{PAGE}_imported"
 """The last import's summary (an ``Imported``), kept for the page to show."""
 LIMIT = 200

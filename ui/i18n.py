@@ -6,6 +6,7 @@ The language is the ``lang`` radio in the sidebar, defaulting to the browser's l
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -50,6 +51,36 @@ def labeller(options: Iterable[Any], label: Callable[[Any], str]) -> Callable[[A
     return lambda option: labels.get(option, str(option))
 
 
+_KEPT_TYPES = (str, int, float, datetime.date, list, tuple, type(None))
+"""What a choice, a typed text or a date holds (``None``: "any", nothing chosen yet); not
+``bool`` (buttons hold one, and a button's state cannot be set), nor an upload."""
+_UNSETTABLE: set[str] = set()
+
+
+def upload_key(key: str) -> str:
+    """The key of a file uploader: its state holds ``None`` until a file comes, and Streamlit
+    refuses to have it set (``_keep_choices`` leaves it alone)."""
+    _UNSETTABLE.add(key)
+    return key
+
+
+def _keep_choices() -> None:
+    """On a language switch, set every widget's value again by value, before the run.
+
+    The browser holds a select box's choice as its label; the labels change with the language,
+    so the browser's next message names a label the new options do not have, and Streamlit
+    returns that label instead of the value (a record id read as "#17 · consultation · …").
+    Setting the value in the state, here in the switch's callback where it is still read with
+    the old labels, makes the run use the value and send the browser its new label."""
+    state = st.session_state
+    for key in list(state):
+        if key == LANG_KEY or key in _UNSETTABLE:
+            continue
+        value = state[key]
+        if isinstance(value, _KEPT_TYPES) and not isinstance(value, bool):
+            state[key] = value
+
+
 def language_switch() -> str:
     """The sidebar's language radio; returns the chosen language."""
     st.session_state.setdefault(LANG_KEY, browser_language())
@@ -59,6 +90,7 @@ def language_switch() -> str:
         format_func=LANGUAGES.__getitem__,
         key=LANG_KEY,
         horizontal=True,
+        on_change=_keep_choices,
     )
     return lang()
 

@@ -33,7 +33,7 @@ from engine.backtest.store import Selection, backtest_store
 from engine.backtest.store_modules import backtest_store_module
 from engine.errors import InputError, excerpt
 from engine.outcomes.table import MAX_FILE_BYTES
-from ui.i18n import kb, lang
+from ui.i18n import kb, lang, upload_key
 from ui.inert import plain
 
 PAGE = "performance"
@@ -45,7 +45,7 @@ FILE_MODULE = f"{PAGE}_file_module"
 SINCE, UNTIL = f"{PAGE}_from", f"{PAGE}_to"
 CHANNEL, VERSION = f"{PAGE}_channel", f"{PAGE}_version"
 COST_BAD, COST_GOOD = f"{PAGE}_cost_bad", f"{PAGE}_cost_good"
-RESULTS_FILE, OUTCOMES_FILE = f"{PAGE}_results", f"{PAGE}_outcomes"
+RESULTS_FILE, OUTCOMES_FILE = upload_key(f"{PAGE}_results"), upload_key(f"{PAGE}_outcomes")
 KEPT = (SOURCE, STORE_MODULE, FILE_MODULE, SINCE, UNTIL, CHANNEL, VERSION, COST_BAD, COST_GOOD)
 """Widget values kept while the page (or their source) is not shown: Streamlit drops the state
 of widgets a run does not draw. Uploads cannot be re-set, so they are not kept."""

@@ -35,13 +35,13 @@ from engine.policy.model import Draft
 from engine.policy.simulate import simulate
 from engine.policy.simulate_text import answer, render, topic_label
 from ui.batch import template_csv
-from ui.i18n import kb, lang
+from ui.i18n import kb, lang, upload_key
 from ui.inert import plain
 from ui.policy import key, pt
 from ui.policy_charts import approval_chart, decision_chart, heat_map, limit_chart, policy_name
 
 RESULT = key("simulation")
-BOOK = key("book")
+BOOK = upload_key(key("book"))
 PROGRESS_STEPS = 50
 READ_FAILURES = (ValueError, OSError, csv.Error, pa.ArrowException)
 Request = tuple[str, int, int, str]

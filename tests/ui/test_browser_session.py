@@ -13,6 +13,7 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 COOKIE = "sales_expert_session"
+PERFORMANCE_ZH = "效果评估"
 
 
 def test_a_reload_keeps_the_user_and_the_form_until_sign_out(session: Any) -> None:
@@ -62,11 +63,13 @@ def test_a_link_to_a_page_opens_it_after_signing_in(session: Any) -> None:
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(page.get_by_text("Sign in to open Performance.")).to_be_visible()
     expect(page.get_by_role("heading", name="Performance")).to_have_count(0)
-    page.get_by_role("textbox", name="Username").fill("ada")
-    page.get_by_role("textbox", name="Password").fill("auditor-demo")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_test_id("stSidebar").get_by_text("简体中文", exact=True).click()
+    auditor.idle()  # the language picked before signing in is kept
+    page.get_by_role("textbox", name="用户名").fill("ada")
+    page.get_by_role("textbox", name="密码").fill("auditor-demo")
+    page.get_by_role("button", name="登录").click()
     auditor.idle()
-    expect(page.get_by_role("heading", name="Performance").first).to_be_visible()
+    expect(page.get_by_role("heading", name=PERFORMANCE_ZH).first).to_be_visible()
     assert page.url.endswith("/performance")
 
 
@@ -85,3 +88,33 @@ def test_a_page_the_role_may_not_open_says_why(session: Any) -> None:
     expect(rep.page.get_by_text("it is for Manager, Auditor, Administrator")).to_be_visible()
     expect(rep.page.get_by_role("button", name=re.compile("Simulate"))).to_have_count(0)
     rep.shot("14-refused-page", 700)
+
+
+def test_every_page_survives_switching_to_chinese_and_back(session: Any) -> None:
+    """An administrator sees every page: each one, with what it opens by default (the newest
+    record, the first rule…), is switched to 简体中文 and back without an error."""
+    from playwright.sync_api import expect
+
+    from knowledge_base import load_knowledge
+    from ui.navigation import PAGES
+
+    kb = load_knowledge()
+    admin = session()
+    admin.login("adam", "admin-demo")
+    page = admin.page
+    sidebar = page.get_by_test_id("stSidebar")
+    for spec in PAGES:
+        english, chinese = (kb.text(f"ui.page.{spec.key}.title", lang) for lang in ("en", "zh"))
+        nav = page.get_by_test_id("stSidebarNav")
+        nav.get_by_role("link", name=re.compile(f"{re.escape(english)}$")).click()
+        admin.idle()
+        expect(page.get_by_role("heading", name=english).first).to_be_visible()
+        sidebar.get_by_text("简体中文", exact=True).click()
+        admin.idle()
+        expect(page.get_by_role("heading", name=chinese).first).to_be_visible()
+        sidebar.get_by_text("English", exact=True).click()
+        admin.idle()
+        expect(page.get_by_role("heading", name=english).first).to_be_visible()
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        if spec.key == "knowledge":
+            expect(page.get_by_text(re.compile(r"\b0 rule"))).to_have_count(0)

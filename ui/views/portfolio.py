@@ -22,7 +22,7 @@ from engine.labels import topic_value_label
 from engine.users import User
 from ui import auth, batch, batch_labels
 from ui.batch import BatchRun
-from ui.i18n import kb, lang, t
+from ui.i18n import kb, lang, t, upload_key
 
 PAGE = "portfolio"
 RESULT = f"{PAGE}_result"
@@ -138,7 +138,7 @@ def render() -> None:
             file_name="portfolio-template.csv",
             mime="text/csv",
         )
-    upload = st.file_uploader(t("portfolio.upload"), type=["csv"], key=f"{PAGE}_upload")
+    upload = st.file_uploader(t("portfolio.upload"), type=["csv"], key=upload_key(f"{PAGE}_upload"))
     if upload is not None and st.button(t("portfolio.run"), type="primary", key=f"{PAGE}_run"):
         st.session_state[RESULT] = run(upload.name, upload.getvalue(), user)
     found = st.session_state.get(RESULT)
