@@ -12,6 +12,7 @@ rollback in another process applies without a restart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from engine.core import Engine
@@ -37,11 +38,14 @@ def consult(
     record: bool | None = None,
     channel: str = "api",
     store: AuditStore | None = None,
+    before_record: Callable[[], None] | None = None,
 ) -> Result:
     """Run one consultation. ``case`` is a dict (as read from JSON/YAML) or a ``Case``.
 
     ``actor``/``role`` default to the settings (``SALES_EXPERT_ACTOR``, the OS user; ``rep``);
-    ``channel`` says where it came from: api, cli, ui or batch.
+    ``channel`` says where it came from: api, cli, ui or batch. ``before_record`` runs right
+    before the write and may raise to prevent it (the decision service's deadline: a request
+    answered "timed out" meanwhile must leave no record).
     """
     if lang not in ("en", "zh"):
         raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
@@ -61,7 +65,8 @@ def consult(
             from engine.policy.shadow import shadow_answers
 
             result.shadow = shadow_answers(live.shadow, parsed)
-
+        if before_record is not None:
+            before_record()
         entry = record_result(
             result,
             parsed,

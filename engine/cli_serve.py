@@ -1,9 +1,12 @@
 """``sales-expert serve`` and ``sales-expert users token …``: the decision service and its API
 tokens.
 
-    serve [--host 127.0.0.1] [--port 8000] [--workers N]
+    serve [--host 127.0.0.1] [--port 8000] [--workers N] [--timeout S] [--access-log PATH]
         the HTTP JSON API (``engine.service.app``) with its OpenAPI document (/openapi.json)
-        and interactive docs (/docs); N worker processes, each with its own engine
+        and interactive docs (/docs); N worker processes, each with its own engine; a request
+        not answered within S seconds (default 30) is answered 504 and records nothing; one
+        JSON line per request (no case data, no token) to PATH, - for standard output, or
+        standard error by default
     users token create USER [--name NAME]   a token for a user of the users file, shown once
     users token list                        every token: who, when made, when revoked
     users token revoke ID                   the token stops working at once
@@ -21,6 +24,16 @@ from typing import TypeAlias
 
 from engine.audit.errors import AuditRequestError
 from engine.cli_options import add_common
+from engine.service.settings import (
+    ACCESS_LOG_ENV,
+    DEFAULT_TIMEOUT,
+    MAX_TIMEOUT,
+    MIN_TIMEOUT,
+    STDERR,
+    TIMEOUT_ENV,
+    access_log_target,
+    timeout_seconds,
+)
 
 Verbs: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 EXIT_OK = 0
@@ -39,9 +52,26 @@ def _workers(text: str) -> int:
     return int(text)
 
 
+def _timeout(text: str) -> float:
+    try:
+        return timeout_seconds(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _access_log(text: str) -> str:
+    try:
+        return access_log_target(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn  # the server loads only for this command
 
+    # the worker processes import the app afresh: the environment carries the options to them
+    os.environ[TIMEOUT_ENV] = repr(args.timeout)
+    os.environ[ACCESS_LOG_ENV] = args.access_log or STDERR
     uvicorn.run(
         "engine.service.app:create_app",
         factory=True,
@@ -49,6 +79,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level="info",
+        access_log=False,  # the service writes its own (engine.service.access_log)
         timeout_keep_alive=5,
     )
     return EXIT_OK
@@ -104,6 +135,22 @@ def register(sub: Verbs) -> None:
         type=_workers,
         default=min(os.cpu_count() or 1, 4),
         help="worker processes (default: the cores, at most 4)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=_timeout,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"answer 504 to a request not answered in time, recording nothing (default "
+        f"{DEFAULT_TIMEOUT:g}; {MIN_TIMEOUT:g} to {MAX_TIMEOUT:g}; batch jobs and health checks "
+        "are not timed)",
+    )
+    p.add_argument(
+        "--access-log",
+        type=_access_log,
+        metavar="PATH",
+        help="append one JSON line per request to PATH (- for standard output; default: "
+        "standard error)",
     )
     p.set_defaults(func=cmd_serve)
     users = sub.add_parser("users", help="Users of the decision service: API tokens.")

@@ -38,6 +38,7 @@ def caller(request: Request) -> User:
     found = load_users(users_path()).get(username) if username else None
     if found is None:
         raise ServiceError(401, "unauthenticated", "service.error.unauthenticated", {})
+    request.state.user = found.user.username  # for the access log (``access_log.USER``)
     return found.user
 
 

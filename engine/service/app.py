@@ -15,6 +15,12 @@ system that asks "may I ship this order on credit?" at order entry.
   ``Accept-Language`` (en, zh), a body over ``MAX_BODY_BYTES`` 413 before anything parses it;
   every error is JSON. Consultations run in the server's thread pool; the engine serialises its
   calls into durable-rules, and each worker process (``--workers``) has its own engine.
+- A request not answered within ``--timeout`` seconds is answered 504, and what it would have
+  recorded never is (``deadline``: the write and the timeout claim the request under one lock;
+  ``recording`` puts the claim between inference and the write). Batch jobs and health checks
+  are not timed.
+- Every answer carries ``X-Request-Id``, and every request leaves one JSON line in the access
+  log (``access_log``: who, what route, status, time, bytes; never a body, a query or a token).
 """
 
 from __future__ import annotations
@@ -27,7 +33,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from engine.api import consult
 from engine.audit.decisions import DecisionRequest
 from engine.audit.errors import AuditRequestError
 from engine.audit.records import AuditRecord
@@ -37,10 +42,14 @@ from engine.errors import InputError
 from engine.intake import parse_case
 from engine.policy.live import live_policy
 from engine.service.access import CONSULTING_ROLES, Caller, language, require, store
+from engine.service.access_log import AccessLog
 from engine.service.batches import batch_routes
 from engine.service.body_limit import BodyLimit
+from engine.service.deadline import Timeout, deadline_of
 from engine.service.errors import ServiceError, problem_body
 from engine.service.outcomes import outcome_routes
+from engine.service.recording import consult_and_record, decide
+from engine.service.settings import configured_access_log, configured_timeout
 from knowledge_base import load_knowledge
 from knowledge_base.authority import load_authority
 from knowledge_base.facts import Case
@@ -86,15 +95,7 @@ def _consultation_routes(app: FastAPI) -> None:
     @app.post("/v1/consultations")
     def post_consultation(case: Case, request: Request, user: Caller) -> Response:
         require(user, CONSULTING_ROLES, request)
-        result = consult(
-            case,
-            lang=language(request),
-            actor=user.username,
-            role=user.role,
-            record=True,
-            channel="api",
-            store=store(),
-        )
+        result = consult_and_record(case, store(), user, language(request), deadline_of(request))
         return _json(result.model_dump_json())
 
     @app.get("/v1/consultations/{record_id}")
@@ -109,13 +110,7 @@ def _consultation_routes(app: FastAPI) -> None:
         require(user, load_authority().roles(), request)
         _record(record_id)
         wanted = DecisionRequest(body.decision, body.limit, body.term_days, body.reason)
-        try:
-            record = store().record_decision(
-                record_id, wanted, actor=user.username, role=user.role, channel="api"
-            )
-        except AuditRequestError as exc:
-            raise ServiceError(422, "decision_refused", "", {}, str(exc)) from exc
-        return record.to_json()
+        return decide(store(), record_id, wanted, user, deadline_of(request)).to_json()
 
 
 def _rule_routes(app: FastAPI) -> None:
@@ -194,15 +189,20 @@ def _problems(exc: RequestValidationError, request: Request) -> dict[str, Any]:
     return {"error": "invalid_input", "message": message, "problems": found}
 
 
-def create_app() -> FastAPI:
+def create_app(timeout: float | None = None, access_log: str | None = None) -> FastAPI:
     """The application (``uvicorn --factory``): loads the engine and opens the audit database
-    on the first request."""
+    on the first request. ``timeout`` and ``access_log`` default to what ``serve`` set
+    (``settings``). Outermost first: the access log sees every answer (413 and 504 too), the
+    body limit reads the body before the clock starts, the timeout wraps the routes."""
     app = FastAPI(
         title="sales-expert decision service",
         version=product_version(),
         description=__doc__,
     )
+    app.add_middleware(Timeout, seconds=configured_timeout() if timeout is None else timeout)
     app.add_middleware(BodyLimit)
+    target = configured_access_log() if access_log is None else access_log
+    app.add_middleware(AccessLog, target=target)
     _handlers(app)
     _health_routes(app)
     _consultation_routes(app)

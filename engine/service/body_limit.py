@@ -8,36 +8,27 @@ cannot make the service hold an unbounded body. The limit is the case file's
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
-
 from engine.safe_load import MAX_CASE_BYTES
+from engine.service.asgi import (
+    App,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    header,
+    scope_language,
+    send_json,
+)
 from knowledge_base import load_knowledge
 
 MAX_BODY_BYTES = MAX_CASE_BYTES
 STREAMED = ("/v1/batches",)
 """Paths that stream their body to disk under their own, larger limit (``batches``)."""
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 async def _too_large(send: Send, lang: str) -> None:
     text = load_knowledge().text("service.error.too_large", lang, limit=f"{MAX_BODY_BYTES:,}")
-    body = json.dumps({"error": "too_large", "message": text}, ensure_ascii=False).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-def _header(scope: Scope, name: bytes) -> str:
-    for key, value in scope.get("headers", []):
-        if key.lower() == name:
-            return str(value.decode("latin-1"))
-    return ""
+    await send_json(send, 413, {"error": "too_large", "message": text})
 
 
 class BodyLimit:
@@ -48,8 +39,8 @@ class BodyLimit:
         if scope["type"] != "http" or scope.get("path") in STREAMED:
             await self.app(scope, receive, send)
             return
-        lang = "zh" if _header(scope, b"accept-language").lower().startswith("zh") else "en"
-        declared = _header(scope, b"content-length")
+        lang = scope_language(scope)
+        declared = header(scope, b"content-length")
         if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
             await _too_large(send, lang)
             return

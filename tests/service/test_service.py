@@ -1,18 +1,19 @@
 """The decision service (issue 23) as a CRM calls it: a real ``sales-expert serve`` on
 127.0.0.1 with two worker processes, called over HTTP with httpx: tokens and roles, the answer
 ``consult --json`` gives, recorded once with the caller as actor, refusals as JSON (401, 403,
-404, 413, 422 in English and Chinese), and concurrent clients leaving a valid chain."""
+404, 413, 422 in English and Chinese), concurrent clients leaving a valid chain, and the access
+log (``--access-log``): one JSON line per request with the id its answer carries, and no case
+value and no token in it."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
+import json
+import re
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -22,67 +23,17 @@ from engine.audit.store import AuditStore
 from engine.batch import input_columns
 from engine.batch.mapping import case_to_row
 from engine.service.tokens import make_token, revoke
-from engine.users import User, write_users
-from tests.conftest import CASES, REPO, load_golden
+from tests.conftest import CASES, load_golden
+from tests.service.server import Service, running_service, wait_for
 
 SLOW_PAYER = load_golden(CASES / "credit/company-slow-payer-refer.yaml")["case"]
-USERS = [("rita", "rep"), ("mia", "manager"), ("al", "auditor"), ("ada", "admin")]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Service:
-    def __init__(self, base: str, url: str, tokens: dict[str, str]) -> None:
-        self.base, self.url, self.tokens = base, url, tokens
-
-    def client(self, user: str | None = None, lang: str = "en") -> httpx.Client:
-        headers = {"Accept-Language": lang}
-        if user is not None:
-            headers["Authorization"] = f"Bearer {self.tokens[user]}"
-        return httpx.Client(base_url=self.base, headers=headers, timeout=60)
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     root = tmp_path_factory.mktemp("service")
-    users = root / "users.yaml"
-    write_users(users, [(User(u, u.title(), r), f"{u}-pw") for u, r in USERS], rounds=4)
-    url = f"sqlite:///{root / 'data' / 'audit.db'}"
-    env = {
-        **os.environ,
-        "SALES_EXPERT_DATA_DIR": str(root / "data"),
-        "SALES_EXPERT_DATABASE_URL": url,
-        "SALES_EXPERT_USERS": str(users),
-        "SALES_EXPERT_RECORD": "on",
-    }
-    (root / "data").mkdir()
-    with AuditStore(url) as store:
-        tokens = {u: make_token(store, u, "crm")[1] for u, _ in USERS}
-    port = _free_port()
-    log = (root / "server.log").open("wb")
-    command = [sys.executable, "-m", "engine.cli", "serve", "--port", str(port), "--workers", "2"]
-    server = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            log.close()
-            raise RuntimeError((root / "server.log").read_text())
-        time.sleep(0.2)
-    yield Service(base, url, tokens)
-    server.terminate()
-    server.wait(20)
-    log.close()
+    with running_service(root, "--access-log", str(root / "access.log")) as running:
+        yield running
 
 
 def test_health_readiness_and_the_openapi_document(service: Service) -> None:
@@ -268,3 +219,69 @@ def test_a_batch_job_runs_a_book_and_serves_its_results(service: Service) -> Non
         assert other.get(f"/v1/batches/{job}").status_code == 404
     with service.client("al") as auditor:
         assert auditor.get(f"/v1/batches/{job}").json()["state"] == "done"
+
+
+LOGGED = {"time", "request_id", "method", "path", "route", "status", "duration_ms", "user"}
+LOGGED |= {"bytes", "client"}
+
+
+def _access_log(service: Service, ids: set[str]) -> dict[str, dict[str, Any]]:
+    """The access log's lines by request id, once the lines of ``ids`` are there (a line is
+    written just after its answer)."""
+    log = service.root / "access.log"
+    wait_for(lambda: all(f'"request_id": "{i}"' in log.read_text() for i in ids), "log lines")
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert all(set(line) == LOGGED for line in lines), lines
+    return {line["request_id"]: line for line in lines}
+
+
+def test_each_request_has_its_id_and_one_access_log_line_without_case_data(
+    service: Service,
+) -> None:
+    secret = "Jadeite Lantern Trading"  # a customer name: case data, never logged
+    case = {**SLOW_PAYER, "customer": {**SLOW_PAYER["customer"], "name": secret}}
+    started = datetime.now(UTC)
+    with service.client("rita") as rep:
+        ok = rep.post("/v1/consultations", json=case, headers={"X-Request-Id": "crm-4711.a"})
+        bad = rep.post(
+            "/v1/consultations",
+            json={**case, "customer": {"id": "C-1", "name": secret}},
+            headers={"X-Request-Id": f"{secret} / not an id"},
+        )
+        big = rep.post(
+            "/v1/consultations", json={"customer": {"id": "C-1", "name": secret * 50_000}}
+        )
+        missing = rep.get("/v1/consultations/99999")
+    with httpx.Client(base_url=service.base) as stranger:
+        refused = stranger.post(
+            f"/v1/consultations?customer={secret}",
+            json=case,
+            headers={"Authorization": "Bearer sx_stolen-or-made-up"},
+        )
+    answers = [ok, bad, big, missing, refused]
+    assert [a.status_code for a in answers] == [200, 422, 413, 404, 401]
+    ids = [a.headers["x-request-id"] for a in answers]
+    assert ids[0] == "crm-4711.a" and len(set(ids)) == 5
+    assert all(re.fullmatch("[0-9a-f]{16}", i) for i in ids[1:]), ids  # made by the service
+    lines = _access_log(service, set(ids))
+    for answer, rid in zip(answers, ids, strict=True):
+        line = lines[rid]
+        assert (line["status"], line["bytes"]) == (answer.status_code, len(answer.content))
+        assert line["method"] == answer.request.method and line["client"] == "127.0.0.1"
+        assert line["duration_ms"] >= 0 and line["time"].endswith("Z")
+        assert started - timedelta(seconds=1) <= datetime.fromisoformat(line["time"])
+    assert [lines[i]["user"] for i in ids] == ["rita", "rita", None, "rita", None]
+    assert (lines[ids[3]]["path"], lines[ids[3]]["route"]) == (
+        "/v1/consultations/99999",
+        "/v1/consultations/{record_id}",
+    )
+    assert (lines[ids[4]]["path"], lines[ids[4]]["route"]) == (
+        "/v1/consultations",
+        "/v1/consultations",
+    )
+    assert lines[ids[2]]["route"] is None  # refused before any route saw it
+    everything = (service.root / "access.log").read_text()
+    assert (
+        secret not in everything and "Jadeite" not in everything and "customer=" not in everything
+    )
+    assert "sx_" not in everything and not any(t in everything for t in service.tokens.values())
