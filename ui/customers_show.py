@@ -3,7 +3,7 @@ facts and history (a table and charts over time), and the import of a customer l
 
 Customer ids and names are typed text: in tables, select boxes and charts Streamlit draws them
 as text; in headings they go through ``plain``. Charts take the project's fixed decision colours
-(``ui.performance_charts.ramp``: green approve → red decline, in the knowledge base's order, the
+(``ui.colours``: green approve → red decline, in the knowledge base's order, the
 same in both languages).
 """
 
@@ -21,6 +21,7 @@ from engine.customers.importing import Imported
 from engine.labels import number
 from engine.users import User
 from ui.auth import current_user
+from ui.colours import topic_scale
 from ui.customers import (
     IMPORTED,
     LIMIT,
@@ -41,9 +42,8 @@ from ui.customers import (
     section_heading,
     when,
 )
-from ui.i18n import kb, labeller
+from ui.i18n import labeller
 from ui.inert import plain
-from ui.performance_charts import ramp
 
 DECISION = "credit_decision"
 PLOT_HEIGHT = 200
@@ -90,12 +90,6 @@ def facts(customer: Customer) -> None:
             st.dataframe(frame, hide_index=True, width="stretch")
 
 
-def decision_scale() -> tuple[list[str], list[str]]:
-    """The credit decisions' labels in the knowledge base's order and their fixed colours."""
-    labels = [answer(DECISION, v) for v in kb().topics[DECISION].value_ids()]
-    return labels, ramp(len(labels))
-
-
 def chart_frame(points: Sequence[Point]) -> pd.DataFrame:
     """One row per credit decision over time: the recommendation and the final decision."""
     rows = []
@@ -123,7 +117,7 @@ def time_scale(data: pd.DataFrame) -> alt.Scale:
 
 def timeline(data: pd.DataFrame, y: alt.X | alt.Y, title: str) -> alt.Chart:
     """Points over time coloured by credit decision, shaped by recommendation or final."""
-    labels, colours = decision_scale()
+    labels, colours = topic_scale(DECISION)
     legend = alt.Legend(title=None, orient="bottom", columns=2, labelLimit=260)
     chart: alt.Chart = (
         alt.Chart(data, title=title)
@@ -155,7 +149,7 @@ def charts(points: Sequence[Point]) -> None:
     if data.empty:
         st.caption(ct("chart.no_credit"))
         return
-    labels, _ = decision_scale()
+    labels, _ = topic_scale(DECISION)
     by_decision = alt.Y(
         "decision:N",
         title=None,

@@ -16,38 +16,15 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from ui.colours import ramp
 from ui.performance import Figures, pt
 from ui.performance_tables import Group, value_label
 
-GOOD, MIDDLE, BAD = "#2e7d32", "#f9a825", "#c62828"
-"""The ends and middle of the semantic ramp: green, amber, red."""
 NEUTRAL = "#4e79a7"
 POLICY_LINE, CHANCE_LINE = "#1f5fa8", "#9e9e9e"
 WHISKER = "#333333"
 SMALL_OPACITY = 0.45
 """Bars of groups too small to read are drawn pale."""
-
-
-def _mix(a: str, b: str, share: float) -> str:
-    """The colour ``share`` of the way from ``a`` to ``b`` (``#rrggbb``)."""
-    start = [int(a[i : i + 2], 16) for i in (1, 3, 5)]
-    end = [int(b[i : i + 2], 16) for i in (1, 3, 5)]
-    return "#" + "".join(
-        f"{round(s + (e - s) * share):02x}" for s, e in zip(start, end, strict=True)
-    )
-
-
-def ramp(count: int) -> list[str]:
-    """``count`` colours from green (best) through amber to red (worst)."""
-    if count <= 1:
-        return [GOOD] * count
-    out = []
-    for index in range(count):
-        place = index / (count - 1)
-        out.append(
-            _mix(GOOD, MIDDLE, place * 2) if place <= 0.5 else _mix(MIDDLE, BAD, place * 2 - 1)
-        )
-    return out
 
 
 def _interval(row: dict[str, Any], end: int) -> float | None:

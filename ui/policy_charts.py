@@ -21,8 +21,9 @@ import pandas as pd
 
 from engine.backtest.module_text import money, pct
 from engine.policy.simulate_text import answer, topic_label
+from ui.colours import ramp
 from ui.i18n import kb, lang
-from ui.performance_charts import NEUTRAL, POLICY_LINE, ramp
+from ui.performance_charts import NEUTRAL, POLICY_LINE
 from ui.policy import pt
 
 UNCHANGED = "#e0e0e0"

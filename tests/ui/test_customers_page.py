@@ -22,9 +22,9 @@ from engine.labels import field_label, topic_value_label, value_label
 from knowledge_base import load_knowledge
 from tests.conftest import REPO
 from tests.ui.conftest import audit_store, open_page, signed_in, texts
+from ui.colours import ramp
 from ui.inert import plain
 from ui.numbers import show_number
-from ui.performance_charts import ramp
 
 KB = load_knowledge()
 CREDIT = REPO / "tests" / "cases" / "credit" / "company-slow-payer-refer.yaml"

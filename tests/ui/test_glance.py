@@ -4,24 +4,30 @@ tables with labels instead of ids, and text results drawn whole instead of cut m
 from __future__ import annotations
 
 import io
+import json
+from typing import Any
 
 import pandas as pd
 import pytest
 import yaml
+from streamlit.testing.v1 import AppTest
 
 from engine.api import consult
+from engine.cli_demo import seed_examples
 from engine.labels import field_label, topic_value_label
 from knowledge_base import load_knowledge
 from tests.conftest import REPO
 from tests.ui.conftest import audit_store, load_example, open_page, signed_in, submit, texts
 from tests.ui.test_pages import CSV
 from ui.batch_labels import labelled, labelled_csv
+from ui.colours import ramp, ranks
 from ui.inert import plain
 from ui.numbers import EXAMPLE, parse_number, show_number
 
 KB = load_knowledge()
 pytestmark = pytest.mark.usefixtures("ui_env")
 AMOUNT = "credit_credit_requested_amount"
+DECISIONS = ("approve", "approve_with_conditions", "refer", "decline")
 
 
 # -- numbers as people type them --------------------------------------------------------------
@@ -123,6 +129,42 @@ def test_the_portfolio_table_shows_labels_not_ids(lang: str) -> None:
     assert "difference_class" not in table.columns
     assert KB.text("ui.portfolio.column.customer_id", lang) in table.columns
     assert {"P-1", "P-2", "P-5"} <= cells  # ids stay ids
+
+
+def _colour_scales(at: AppTest) -> dict[str, dict[str, Any]]:
+    """Each chart's title → its colour scale (Vega-Lite spec)."""
+    found = {}
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        scale = spec.get("encoding", {}).get("color", {}).get("scale")
+        if scale is not None:
+            found[str(spec.get("title"))] = scale
+    return found
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_portfolio_charts_give_each_value_its_fixed_colour(lang: str) -> None:
+    at = open_page(signed_in("manager"), "portfolio")
+    at.radio(key="lang").set_value(lang).run()
+    at.file_uploader(key="portfolio_upload").set_value(("book.csv", CSV.encode(), "text/csv"))
+    at.run()
+    at.button(key="portfolio_run").click().run()
+    scales = _colour_scales(at)
+    decisions = scales[KB.topics["credit_decision"].label.get(lang)]
+    labels = [topic_value_label("credit_decision", v, KB, lang) for v in DECISIONS]
+    assert decisions["domain"] == [*labels, "—"]  # every decision, whichever the book has
+    assert decisions["range"] == [*ramp(4), "#9e9e9e"]  # approve green … decline red
+    assert decisions["range"][0] == "#2e7d32" and decisions["range"][3] == "#c62828"
+    tiers = scales[KB.topics["value_tier"].label.get(lang)]
+    assert tiers["range"][:3] == ranks(3)  # ranks in shades of one blue, not good and bad
+
+
+def test_the_audit_decisions_chart_colours_bars_by_decision() -> None:
+    seed_examples(audit_store())
+    at = open_page(signed_in("auditor"), "audit")
+    [scale] = _colour_scales(at).values()
+    approve = topic_value_label("credit_decision", "approve", KB, "en")
+    assert scale["domain"][0] == approve and scale["range"][0] == ramp(4)[0]
 
 
 def test_the_readable_download_is_the_table_shown() -> None:

@@ -37,9 +37,9 @@ from knowledge_base import load_knowledge
 from knowledge_base.facts import Case
 from tests.books import generate_book
 from tests.ui.conftest import audit_store, open_page, signed_in, texts, view
+from ui.colours import ramp
 from ui.inert import plain
 from ui.navigation import allowed
-from ui.performance_charts import ramp
 from ui.performance_tables import Table, csv_bytes
 
 KB = load_knowledge()

@@ -27,7 +27,8 @@ from engine.labels import topic_value_label
 from knowledge_base.schema import MODULES
 from ui import auth
 from ui.audit_record import detail
-from ui.i18n import kb, labeller, lang, t
+from ui.colours import topic_colour
+from ui.i18n import colon, kb, labeller, lang, t
 from ui.inert import plain
 
 PAGE = "audit"
@@ -187,8 +188,16 @@ def integrity_tab(audit: AuditStore) -> None:
         (st.success if ok else st.error)(plain(text))
 
 
-def _bars(data: dict[str, Any], x: str, y: str, title: str) -> alt.Chart:
+def _bars(
+    data: dict[str, Any], x: str, y: str, title: str, decisions: list[str] | None = None
+) -> alt.Chart:
+    """Horizontal bars; with ``decisions`` (each bar's credit decision label) coloured in the
+    decisions' fixed colours."""
     frame = pd.DataFrame({x: list(data), y: list(data.values())})
+    colour: dict[str, Any] = {}
+    if decisions is not None:
+        frame["label"] = decisions
+        colour["color"] = topic_colour("credit_decision")
     chart: alt.Chart = (
         alt.Chart(frame, title=title)
         .mark_bar()
@@ -196,6 +205,7 @@ def _bars(data: dict[str, Any], x: str, y: str, title: str) -> alt.Chart:
             y=alt.Y(f"{x}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=240)),
             x=alt.X(f"{y}:Q", title=t("audit.count"), axis=alt.Axis(tickMinStep=1)),
             tooltip=[x, y],
+            **colour,
         )
         .properties(height=alt.Step(20))
     )
@@ -213,16 +223,17 @@ def stats_tab(audit: AuditStore) -> None:
         st.altair_chart(_bars(firings, "rule", "firings", t("audit.rule_firings")), width="stretch")
     left, right = st.columns(2)
     decisions: dict[str, int] = {}
+    labels: list[str] = []
     for kind, key in (
         ("recommended_label", "recommended_decisions"),
         ("final_label", "final_decisions"),
     ):
         for value, count in figures[key].items():
-            decisions[f"{t(f'audit.{kind}')}: {_decision(value)}"] = count
+            decisions[f"{t(f'audit.{kind}')}{colon()}{_decision(value)}"] = count
+            labels.append(_decision(value))
     if decisions:
-        left.altair_chart(
-            _bars(decisions, "decision", "count", t("audit.decisions_chart")), width="stretch"
-        )
+        chart = _bars(decisions, "decision", "count", t("audit.decisions_chart"), labels)
+        left.altair_chart(chart, width="stretch")
     managers = figures["overrides_by_manager"]
     if managers:
         frame = pd.DataFrame(managers)

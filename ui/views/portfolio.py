@@ -22,6 +22,7 @@ from engine.labels import topic_value_label
 from engine.users import User
 from ui import auth, batch, batch_labels
 from ui.batch import BatchRun
+from ui.colours import topic_colour
 from ui.i18n import kb, lang, t, upload_key
 
 PAGE = "portfolio"
@@ -67,7 +68,7 @@ def _chart(frame: pd.DataFrame, topic: str) -> alt.Chart | None:
         .encode(
             y=alt.Y("label:N", title=None, sort="-x", axis=alt.Axis(labelLimit=240)),
             x=alt.X("count:Q", title=t("portfolio.count"), axis=alt.Axis(tickMinStep=1)),
-            color=alt.Color("label:N", legend=None),
+            color=topic_colour(topic),  # fixed per value, whatever the language
             tooltip=["label", "count"],
         )
         .properties(height=alt.Step(28))
