@@ -220,4 +220,40 @@ def network_dot(
     return dot.render()
 
 
-__all__ = ["Dot", "chain_steps", "firing_dot", "network_dot", "quote", "wrap"]
+def _upstream(rules: Sequence[Rule], topic: str, depth: int) -> list[Rule]:
+    """The rules that conclude ``topic`` and, up to ``depth`` levels back, those concluding a
+    topic one of them reads; in rule-base order."""
+    producers: dict[str, list[Rule]] = {}
+    for rule in rules:
+        for conclude in rule.then:
+            producers.setdefault(conclude.topic, []).append(rule)
+    chosen: dict[str, Rule] = {}
+    wanted, seen = [topic], {topic}
+    for _ in range(max(1, depth)):
+        found = [r for t in wanted for r in producers.get(t, []) if r.id not in chosen]
+        chosen |= {r.id: r for r in found}
+        wanted = [p.fact for r in found for p in r.when if p.fact not in seen]
+        seen |= set(wanted)
+    return [r for r in rules if r.id in chosen]
+
+
+def topic_dot(rules: Iterable[Rule], kb: Knowledge, lang: str, topic: str, depth: int = 1) -> str:
+    """The rules around one conclusion: those that conclude ``topic`` (marked), what they read,
+    and — ``depth`` levels back — the rules behind what they read: a picture small enough to
+    read, where a module's whole network is not."""
+    listed = list(rules)
+    dot = Dot()
+    for rule in _upstream(listed, topic, depth):
+        rule_node = f"rule:{rule.id}"
+        dot.node(rule_node, _rule_label(rule, rule.id, lang), RULE_STYLE)
+        for pattern in rule.when:
+            dot.edge(_read_node(dot, pattern.fact, kb, lang, None), rule_node)
+        for conclude in rule.then:
+            dot.edge(rule_node, _topic_node(dot, conclude.topic, kb, lang, None))
+    if f"topic:{topic}" in dot.nodes:
+        label, _ = dot.nodes[f"topic:{topic}"]
+        dot.node(f"topic:{topic}", label, TARGET_STYLE, force=True)
+    return dot.render()
+
+
+__all__ = ["Dot", "chain_steps", "firing_dot", "network_dot", "quote", "topic_dot", "wrap"]

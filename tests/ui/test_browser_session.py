@@ -118,3 +118,38 @@ def test_every_page_survives_switching_to_chinese_and_back(session: Any) -> None
         expect(page.get_by_test_id("stException")).to_have_count(0)
         if spec.key == "knowledge":
             expect(page.get_by_text(re.compile(r"\b0 rule"))).to_have_count(0)
+
+
+def test_the_rules_behind_one_conclusion_drawn_larger_than_the_page(session: Any) -> None:
+    from playwright.sync_api import expect
+
+    auditor = session()
+    auditor.login("ada", "auditor-demo")
+    page = auditor.page
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.get_by_role("link", name=re.compile("Knowledge base$")).click()
+    auditor.idle()
+    page.get_by_role("tab", name="Rule network").click()
+    page.get_by_text("the rules behind one conclusion", exact=True).click()
+    auditor.idle()
+    auditor.choose("Conclusion", "Collection · Escalation level")
+    graph = page.get_by_test_id("stGraphVizChart")
+    expect(graph.locator("svg g.node").first).to_be_visible()
+    fitted = graph.locator("svg").bounding_box()
+    assert fitted is not None and fitted["width"] <= 1400
+    nodes = graph.locator("svg g.node").count()
+    assert 3 <= nodes < 120  # one conclusion's rules: a readable picture
+    auditor.shot("16-rules-behind-one-conclusion", 1200)
+    page.get_by_text("3,600 px", exact=True).click()
+    auditor.idle()
+    wide = page.get_by_test_id("stGraphVizChart").locator("svg").bounding_box()
+    assert wide is not None and wide["width"] > 3000
+    box = page.locator(".st-key-knowledge_graph_box")
+    assert box.evaluate("b => b.scrollWidth > b.clientWidth + 1000")  # scrolls across
+    page.get_by_text("a module's rules", exact=True).click()
+    page.get_by_text("2,400 px", exact=True).click()
+    auditor.idle()
+    auditor.choose("Module shown", "Collection")
+    expect(graph.locator("svg g.node").first).to_be_visible()
+    box.evaluate("b => { b.scrollLeft = 400; }")
+    auditor.shot("17-module-network-larger-than-the-page", 1000)

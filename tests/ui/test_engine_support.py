@@ -4,6 +4,7 @@ graphs, the rule catalogue, batch progress, and the UI texts in both languages."
 from __future__ import annotations
 
 import importlib
+import re
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from engine.audit.store import AuditStore
 from engine.batch import BatchOptions, run_batch
 from engine.catalog import parameter_rows, rule_rows, source_rows
 from engine.cli_demo import EXAMPLES
-from engine.graph import chain_steps, firing_dot, network_dot, quote, wrap
+from engine.graph import chain_steps, firing_dot, network_dot, quote, topic_dot, wrap
 from engine.users import (
     DEMO_USERS,
     User,
@@ -160,6 +161,22 @@ def test_network_dot_per_module_and_overview() -> None:
     overview = network_dot(rules, KB, "zh", None, overview=True)
     assert '"rule:' not in overview and '"topic:credit_decision"' in overview
     assert '"input:customer" -> "topic:recency"' in overview
+
+
+def test_topic_dot_draws_the_rules_behind_one_conclusion() -> None:
+    rules = load_rules().rules
+    concluding = {r.id for r in rules if any(c.topic == "escalation_level" for c in r.then)}
+    one = topic_dot(rules, KB, "en", "escalation_level", depth=1)
+    drawn = set(re.findall(r'"rule:([A-Z]+-\d+)" \[', one))
+    assert drawn == concluding  # exactly the rules that conclude it
+    assert (
+        '"topic:escalation_level" [label="Escalation level", shape=box, style="filled,bold"' in one
+    )
+    two = topic_dot(rules, KB, "zh", "escalation_level", depth=2)
+    behind = set(re.findall(r'"rule:([A-Z]+-\d+)" \[', two))
+    read = {p.fact for r in rules if r.id in concluding for p in r.when}
+    producers = {r.id for r in rules if any(c.topic in read for c in r.then)}
+    assert behind == concluding | producers and len(behind) > len(drawn)
 
 
 def test_dot_text_is_escaped_and_wrapped() -> None:

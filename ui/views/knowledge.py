@@ -1,6 +1,6 @@
 """Knowledge base (everyone): every rule with its text, parameters and source citation, the
 parameters and the sources, and a graph of how the rules chain from input facts to
-conclusions (per module, to stay readable)."""
+conclusions (``ui.knowledge_graph``: per module or around one conclusion, at any size)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import streamlit as st
 
 from engine.api import default_engine
 from engine.catalog import RuleRow, parameter_rows, rule_rows, source_rows, unit_label
-from engine.graph import network_dot
 from engine.labels import number
 from knowledge_base.schema import MODULES
 from ui import auth
 from ui.i18n import kb, labeller, lang, t
+from ui.knowledge_graph import network_tab
 
 PAGE = "knowledge"
 
@@ -149,25 +149,6 @@ def sources_tab() -> None:
     )
 
 
-def network_tab() -> None:
-    left, right = st.columns([1, 2])
-    modules = _modules()
-    module = left.selectbox(
-        t("knowledge.graph_module"),
-        [*modules, None],
-        format_func=labeller([*modules, None], _module_label),
-        key=f"{PAGE}_graph_module",
-    )
-    overview = right.toggle(
-        t("knowledge.overview"), key=f"{PAGE}_overview", help=t("knowledge.overview_help")
-    )
-    st.caption(t("knowledge.graph_legend"))
-    dot = network_dot(
-        default_engine().compiled.rulebase.rules, kb(), lang(), module, overview or module is None
-    )
-    st.graphviz_chart(dot, width="stretch")
-
-
 def render() -> None:
     auth.require(PAGE)
     st.title(t("page.knowledge.title"))
@@ -187,7 +168,7 @@ def render() -> None:
     with sources:
         sources_tab()
     with network:
-        network_tab()
+        network_tab(_modules(), _module_label)
 
 
 if __name__ == "__main__":
