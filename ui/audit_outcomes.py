@@ -28,6 +28,7 @@ from engine.outcomes.text import corrected_by, outcome_lines
 from ui import auth
 from ui.i18n import kb, labeller, lang
 from ui.inert import plain
+from ui.numbers import read_typed
 
 FORM = "audit_outcome"
 UI_ROLES = ("manager", "admin")
@@ -93,10 +94,8 @@ def _field_error(problems: dict[str, str], field: str) -> None:
 def _detail(record_id: int, name: str, problems: dict[str, str]) -> None:
     """The widget of one detail field the chosen kind has."""
     where = key(record_id, name)
-    if name in DAY_FIELDS:
-        st.number_input(label(name), value=None, min_value=0, step=1, key=where)
-    elif name in MONEY_FIELDS:
-        st.number_input(label(name), value=None, min_value=0.0, step=1000.0, key=where)
+    if name in DAY_FIELDS or name in MONEY_FIELDS:  # typed as people type them: 1,200,000
+        st.text_input(label(name), key=where)
     elif name == "repeat_purchase":
         options = [None, True, False]
         names = labeller(options, lambda v: "—" if v is None else _yes_no(v))
@@ -165,6 +164,8 @@ def _entered(record_id: int) -> dict[str, Any]:
     kind = KINDS.get(module, {}).get(outcome)
     for name in ("observed_at", "corrects", *(kind.fields if kind else ())):
         value = state.get(key(record_id, name))
+        if name in DAY_FIELDS or name in MONEY_FIELDS:
+            value, _ = read_typed(value, label(name), whole=name in DAY_FIELDS)
         if value is not None:
             data[name] = value
     note = str(state.get(key(record_id, "note")) or "").strip()
@@ -183,12 +184,26 @@ def _shown(problems: list[FieldProblem] | tuple[FieldProblem, ...]) -> dict[str,
     return {where: "\\\n".join(texts) for where, texts in found.items()}
 
 
+def _typed_problems(record_id: int) -> dict[str, str]:
+    """The day and amount fields whose text is not a number, by field."""
+    found = {}
+    for name in (*DAY_FIELDS, *MONEY_FIELDS):
+        _, problem = read_typed(st.session_state.get(key(record_id, name)), label(name))
+        if problem:
+            found[name] = problem
+    return found
+
+
 def _record(record_id: int) -> None:
     """The submit button's callback: validate, let the store link, check and record."""
     user, state = auth.current_user(), st.session_state
     if user is None:
         return
     state.pop(key(record_id, "done"), None)
+    typed = _typed_problems(record_id)
+    if typed:
+        state[key(record_id, "errors")] = typed
+        return
     parsed = parse_outcome(_entered(record_id), lang())
     if isinstance(parsed, list):
         state[key(record_id, "errors")] = _shown(parsed)
@@ -206,7 +221,8 @@ def _record(record_id: int) -> None:
     if settled.record_id is not None:
         state[key(record_id, "done")] = ("recorded", settled.record_id)
         for name in ("observed_at", "corrects", *DETAILS):
-            state[key(record_id, name)] = None
+            as_text = name in DAY_FIELDS or name in MONEY_FIELDS
+            state[key(record_id, name)] = "" if as_text else None
         state[key(record_id, "note")] = ""
     else:
         state[key(record_id, "done")] = ("duplicate", settled.duplicate_of)

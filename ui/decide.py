@@ -33,6 +33,7 @@ from knowledge_base.authority import load_authority
 from ui import auth
 from ui.i18n import kb, labeller, lang, t
 from ui.inert import plain
+from ui.numbers import read_typed, show_number
 
 FIELDS = {"decision": "decision", "limit": "limit", "term days": "term", "reason": "reason"}
 """The engine's field names in a refused decision ("field: problem") → the form's fields."""
@@ -69,18 +70,23 @@ def seed(prefix: str, audit_id: int, terms: Terms | None) -> None:
         return
     state[f"{prefix}_for"] = audit_id
     state[f"{prefix}_decision"] = None if terms is None else terms.decision
-    state[f"{prefix}_limit"] = None if terms is None else _whole(terms.limit)
-    state[f"{prefix}_term"] = None if terms is None else _whole(terms.term_days)
+    state[f"{prefix}_limit"] = "" if terms is None else show_number(_whole(terms.limit))
+    state[f"{prefix}_term"] = "" if terms is None else show_number(_whole(terms.term_days))
     state[f"{prefix}_reason"] = ""
     state.pop(f"{prefix}_errors", None)
 
 
-def _request(prefix: str) -> DecisionRequest:
+def _request(prefix: str) -> DecisionRequest | dict[str, str]:
+    """The decision typed in the form, or the problems of its number fields (typed as people
+    type amounts: ``1,200,000``)."""
     state = st.session_state
-    term = state.get(f"{prefix}_term")
+    limit, limit_problem = read_typed(state.get(f"{prefix}_limit"), t("decide.limit"), True)
+    term, term_problem = read_typed(state.get(f"{prefix}_term"), t("decide.term"), True)
+    if limit_problem or term_problem:
+        return {k: v for k, v in (("limit", limit_problem), ("term", term_problem)) if v}
     return DecisionRequest(
         decision=str(state.get(f"{prefix}_decision")),
-        limit=state.get(f"{prefix}_limit"),
+        limit=limit,
         term_days=None if term is None else int(term),
         reason=str(state.get(f"{prefix}_reason") or "").strip() or None,
     )
@@ -104,9 +110,13 @@ def submit(prefix: str, audit_id: int) -> Decided | None:
     if user is None:
         return None
     state = st.session_state
+    wanted = _request(prefix)
+    if isinstance(wanted, dict):
+        state[f"{prefix}_errors"] = wanted
+        return None
     try:
         record = shared_store(load_settings()).record_decision(
-            audit_id, _request(prefix), actor=user.username, role=user.role, channel="ui"
+            audit_id, wanted, actor=user.username, role=user.role, channel="ui"
         )
     except AuditRequestError as exc:
         state[f"{prefix}_errors"] = _refusal(exc)
@@ -144,12 +154,10 @@ def form(prefix: str, intro: str, on_submit: Callable[[], None]) -> None:
             _decision_select(prefix)
             _problem(problems, "decision")
         with cells[1]:
-            st.number_input(
-                t("decide.limit"), value=None, step=1000, min_value=0, key=f"{prefix}_limit"
-            )
+            st.text_input(t("decide.limit"), key=f"{prefix}_limit")
             _problem(problems, "limit")
         with cells[2]:
-            st.number_input(t("decide.term"), value=None, step=1, min_value=0, key=f"{prefix}_term")
+            st.text_input(t("decide.term"), key=f"{prefix}_term")
             _problem(problems, "term")
         st.text_area(t("decide.reason"), help=t("decide.reason_help"), key=f"{prefix}_reason")
         _problem(problems, "reason")

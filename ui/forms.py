@@ -23,12 +23,12 @@ from typing import Any, Literal
 import streamlit as st
 from pydantic import BaseModel, ValidationError
 
-from engine.errors import MAX_PROBLEMS_SHOWN, InputError, excerpt
+from engine.errors import MAX_PROBLEMS_SHOWN, InputError
 from engine.intake import MAX_PROBLEMS_KEPT
 from engine.labels import field_label, field_unit, value_label
 from ui.i18n import kb, labeller, lang, t, t_or
 from ui.inert import plain
-from ui.numbers import EXAMPLE, parse_number, show_number
+from ui.numbers import parse_number, read_typed, show_number
 
 Kind = Literal["text", "int", "float", "choice", "choices", "flag"]
 KEYS = "_form_keys"
@@ -246,17 +246,9 @@ def number_problems(page: str, section: str, model: type[BaseModel]) -> dict[str
         if spec.kind not in NUMBER_KINDS:
             continue
         typed = st.session_state.get(widget_key(page, section, spec.name))
-        if not isinstance(typed, str) or not typed.strip():
-            continue
-        try:
-            parse_number(typed)
-        except ValueError:
-            found[f"{section}.{spec.name}"] = t(
-                "form.not_a_number",
-                field=plain(label(spec).removesuffix(" *")),
-                value=plain(excerpt(typed.strip(), quoted=False)),
-                example=EXAMPLE,
-            )
+        _, problem = read_typed(typed, label(spec).removesuffix(" *"))
+        if problem:
+            found[f"{section}.{spec.name}"] = problem
     return found
 
 

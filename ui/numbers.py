@@ -16,7 +16,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from engine.errors import excerpt
 from engine.labels import number
+from ui.i18n import t
+from ui.inert import plain
 
 MAX_NUMBER_CHARS = 64
 """Longest number text read (longer is refused: no amount has that many digits)."""
@@ -56,3 +59,18 @@ def show_number(value: object) -> str:
         sign = "-" if whole.startswith("-") else ""
         return f"{sign}{abs(int(whole)):,}.{fraction}"
     return number(value)
+
+
+def read_typed(typed: object, label: str, whole: bool = False) -> tuple[int | float | None, str]:
+    """What a number field holds: its number (None when empty) and "", or None and the problem
+    in the current language — naming the field, quoting what was typed, showing an example."""
+    if typed is None or (isinstance(typed, str) and not typed.strip()):
+        return None, ""
+    if isinstance(typed, int | float) and not isinstance(typed, bool):
+        return typed, ""  # put there by the page itself (a seeded value)
+    try:
+        return parse_number(str(typed), whole), ""
+    except ValueError:
+        shown = plain(excerpt(str(typed).strip(), quoted=False))
+        field = plain(label[:1].upper() + label[1:])  # it starts the sentence
+        return None, t("form.not_a_number", field=field, value=shown, example=EXAMPLE)

@@ -51,14 +51,14 @@ def test_a_manager_records_an_outcome_with_problems_at_their_fields() -> None:
         "credit: written off",
     ]
     kind.set_value("credit:paid_late").run()
-    assert at.number_input(key="audit_outcome_1_days_late") is not None
+    assert at.text_input(key="audit_outcome_1_days_late") is not None
     at.button(key="audit_outcome_1_submit").click().run()
     errors = texts(at, "error")
     assert errors == [plain("is required"), plain("is required when the outcome is “paid late”")]
     assert audit_store().count() == 1  # nothing recorded
 
     at.date_input(key="audit_outcome_1_observed_at").set_value(date.today())
-    at.number_input(key="audit_outcome_1_days_late").set_value(12)
+    at.text_input(key="audit_outcome_1_days_late").input("12")
     at.text_input(key="audit_outcome_1_note").input("paid after **two** reminders")
     at.button(key="audit_outcome_1_submit").click().run()
     assert not texts(at, "error")
@@ -84,7 +84,7 @@ def test_a_manager_records_an_outcome_with_problems_at_their_fields() -> None:
 
     # the same outcome again: recorded once
     at.date_input(key="audit_outcome_1_observed_at").set_value(date.today())
-    at.number_input(key="audit_outcome_1_days_late").set_value(12)
+    at.text_input(key="audit_outcome_1_days_late").input("12")
     at.text_input(key="audit_outcome_1_note").input("paid after **two** reminders")
     at.button(key="audit_outcome_1_submit").click().run()
     assert texts(at, "info") == [text("duplicate", id=2)]
@@ -94,11 +94,14 @@ def test_a_manager_records_an_outcome_with_problems_at_their_fields() -> None:
 def test_a_correction_names_the_earlier_outcome_and_the_kind_shows_its_fields() -> None:
     at = opened("admin")
     at.selectbox(key="audit_outcome_1_kind").set_value("credit:written_off").run()
-    assert not [n for n in at.number_input if n.key == "audit_outcome_1_days_late"]
+    assert not [n for n in at.text_input if n.key == "audit_outcome_1_days_late"]
     at.date_input(key="audit_outcome_1_observed_at").set_value(date.today())
-    at.number_input(key="audit_outcome_1_amount_lost").set_value(4500.0)
+    at.text_input(key="audit_outcome_1_amount_lost").input("4,500")
     at.button(key="audit_outcome_1_submit").click().run()
     assert texts(at, "success") == [text("recorded", id=2)]
+    [written_off] = audit_store().outcomes_for(1)
+    assert written_off.payload is not None
+    assert written_off.payload["outcome"]["amount_lost"] == 4500  # typed "4,500"
     at.selectbox(key="audit_outcome_1_kind").set_value("credit:paid_on_time").run()
     recorded = date.fromisoformat(audit_store().get(1).created_at[:10])  # UTC
     yesterday = recorded - timedelta(days=1)  # before the consultation was recorded
@@ -132,3 +135,14 @@ def test_the_form_in_chinese() -> None:
     at.date_input(key="audit_outcome_1_observed_at").set_value(date.today())
     at.button(key="audit_outcome_1_submit").click().run()
     assert texts(at, "error") == [plain("结果为“逾期付款”时必填")]
+
+
+def test_an_amount_that_is_not_a_number_is_refused_at_its_field() -> None:
+    at = opened("manager")
+    at.selectbox(key="audit_outcome_1_kind").set_value("credit:written_off").run()
+    at.date_input(key="audit_outcome_1_observed_at").set_value(date.today())
+    at.text_input(key="audit_outcome_1_amount_lost").input("4.500,00")
+    at.button(key="audit_outcome_1_submit").click().run()
+    [error] = texts(at, "error")
+    assert error.startswith("Amount lost: “") and "” is not a number" in error
+    assert "1,200,000" in error and audit_store().outcomes_for(1) == []

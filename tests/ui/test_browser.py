@@ -387,7 +387,7 @@ def test_a_referred_request_is_proposed_by_a_manager_and_confirmed_by_an_admin(
     expect(memo.get_by_text("Baoli Textiles Ltd.").first).to_be_visible()
 
     manager.choose("Final decision", "Approve")
-    page.get_by_role("spinbutton", name="Limit (yuan)").fill("800000")
+    page.get_by_role("textbox", name="Limit (yuan)").fill("800,000")
     page.get_by_role("textbox", name="Reason").fill("Owner's personal guarantee")
     manager.click("Record the final decision")
     pending = page.get_by_text(re.compile(r"^Recorded as proposal (\d+): it decides nothing"))

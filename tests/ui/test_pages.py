@@ -247,7 +247,7 @@ def test_override_without_a_reason_is_refused_at_the_reason_field() -> None:
     at = _credit_refer(signed_in("manager"))
     assert at.selectbox(key="credit_decide_decision").value == "refer"
     at.selectbox(key="credit_decide_decision").set_value("approve")
-    at.number_input(key="credit_decide_limit").set_value(80_000)
+    at.text_input(key="credit_decide_limit").input("80,000")
     submit(at, "credit_decide")
     errors = texts(at, "error")
     assert len(errors) == 1 and errors[0].startswith(
@@ -268,6 +268,22 @@ def test_override_without_a_reason_is_refused_at_the_reason_field() -> None:
     assert at.text_area(key="credit_decide_reason").value == ""
 
 
+def test_a_limit_is_typed_with_separators_and_a_wrong_one_refused_at_its_field() -> None:
+    at = _credit_refer(signed_in("manager"))
+    at.selectbox(key="credit_decide_decision").set_value("approve")
+    at.text_input(key="credit_decide_limit").input("80.000,00")
+    at.text_area(key="credit_decide_reason").input("Guarantee from the parent company")
+    submit(at, "credit_decide")
+    [error] = texts(at, "error")
+    assert error.startswith(plain("Limit (yuan)") + ": “") and "” is not a number" in error
+    assert audit_store().count() == 1  # nothing recorded
+    at.text_input(key="credit_decide_limit").input("１２０，０００")  # a Chinese keyboard's
+    submit(at, "credit_decide")
+    assert not texts(at, "error")
+    [decision] = audit_store().decisions_for(1)
+    assert decision.payload is not None and decision.payload["limit"] == 120_000
+
+
 def test_accepting_the_recommendation_needs_no_reason() -> None:
     at = signed_in("manager")
     load_example(at, "credit", "credit-approve.yaml")
@@ -284,7 +300,7 @@ def test_admin_decides_on_the_credit_page_too() -> None:
     _credit_refer(at)
     assert text("referrals.deciders_only") not in texts(at, "info")
     at.selectbox(key="credit_decide_decision").set_value("approve")
-    at.number_input(key="credit_decide_limit").set_value(80_000)
+    at.text_input(key="credit_decide_limit").input("80,000")
     at.text_area(key="credit_decide_reason").input("Owner's guarantee")
     submit(at, "credit_decide")
     [decision] = audit_store().decisions_for(1)
