@@ -135,8 +135,10 @@ def trace(snapshot: tuple[RuleBase, Knowledge, bool], result: dict[str, Any]) ->
             f"{s.seq}. {plain(step_sentence(rules[s.rule], s, recorded_kb, chosen))}" for s in steps
         )
     )
-    with st.expander(t("audit.graph")):
-        explain.chain_graph(steps, rules, recorded_kb)
+    graph = st.expander(t("audit.graph"), key="audit_graph", on_change="rerun")
+    with graph:
+        if graph.open:  # drawn in the browser, which takes a while: only when it is looked at
+            explain.chain_graph(steps, rules, recorded_kb)
 
 
 def detail(audit: AuditStore, record_id: int) -> None:

@@ -95,15 +95,20 @@ def chain_graph(
 def conclusion(result: Result, found: Conclusion, expanded: bool = False) -> None:
     """One conclusion as an expander: meaning, details, how (sentences and graph), why not."""
     title = f"{found.topic_label}{colon()}**{found.label}**"
-    with st.expander(title, expanded=expanded):
+    box = st.expander(
+        title, expanded=expanded, key=f"explain_{found.topic}_{found.value}", on_change="rerun"
+    )
+    with box:
         description = found.details.get("description")
         if description:
             st.markdown(f"*{description}*")
         details(found)
         st.caption(t("explain.rules", rules=", ".join(found.rules)))
         how(found)
-        compiled = default_engine().compiled
-        chain_graph(result.trace, compiled.rules, compiled.knowledge, (found.topic, found.value))
+        if box.open:  # drawn in the browser, which takes a while: only when it is looked at
+            compiled = default_engine().compiled
+            target = (found.topic, found.value)
+            chain_graph(result.trace, compiled.rules, compiled.knowledge, target)
         why_not(found)
 
 

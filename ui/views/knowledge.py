@@ -16,6 +16,7 @@ from ui.i18n import kb, labeller, lang, t
 from ui.knowledge_graph import network_tab
 
 PAGE = "knowledge"
+PARTS = ("rules", "parameters", "sources", "network")
 
 
 def _modules() -> list[str]:
@@ -153,22 +154,25 @@ def render() -> None:
     auth.require(PAGE)
     st.title(t("page.knowledge.title"))
     st.caption(t("page.knowledge.intro", version=default_engine().version))
-    rules, parameters, sources, network = st.tabs(
-        [
-            t("knowledge.tab.rules"),
-            t("knowledge.tab.parameters"),
-            t("knowledge.tab.sources"),
-            t("knowledge.tab.network"),
-        ]
+    section = st.segmented_control(
+        t("knowledge.section"),
+        PARTS,
+        format_func=labeller(PARTS, lambda name: t(f"knowledge.tab.{name}")),
+        default=PARTS[0],
+        required=True,
+        key=f"{PAGE}_section",
+        label_visibility="collapsed",
     )
-    with rules:
-        rules_tab()
-    with parameters:
+    # one section at a time: the rule network is drawn in the browser, which takes seconds,
+    # and tabs would draw it on every run, hidden or not
+    if section == "parameters":
         parameters_tab()
-    with sources:
+    elif section == "sources":
         sources_tab()
-    with network:
+    elif section == "network":
         network_tab(_modules(), _module_label)
+    else:
+        rules_tab()
 
 
 if __name__ == "__main__":
