@@ -1,7 +1,7 @@
 """Throughput of ``policy simulate`` (champion against challenger) on a customer + credit book.
 
     PYTHONPATH=. .venv/bin/python -m benchmarks.bench_simulate [--rows 100000] [--workers 2]
-        [--seed 7] [--book BOOK]
+        [--seed 7] [--book BOOK] [--cluster]
 
 Writes a generated book (``tests/books.py``: a customer and a credit section per row, as a
 credit clerk sees them) and an overlay moving the high risk score threshold from 40 to 55
@@ -9,7 +9,9 @@ points, then runs the simulation in a child process (``engine.policy.simulate.si
 the command runs it: workers, chunks, streaming, the errors file) while sampling the resident
 memory of the whole process tree every 0.2 s. Each row is run twice (both policies, inference
 only); the first changed rows of each chunk are explained in full. Figures are printed, never
-asserted.
+asserted. ``--cluster`` runs it a second time with the chunks on a Dask ``LocalCluster`` of
+``--workers`` processes (``simulate(…, cluster="local")``, as ``policy simulate --cluster local``
+runs it), so the two rates can be compared on one machine.
 """
 
 from __future__ import annotations
@@ -44,14 +46,15 @@ def write_book(path: Path, rows: int, seed: int) -> None:
             writer.writerows(case_to_row(row.case) for row in block)
 
 
-def child(book: Path, workers: int) -> None:
+def child(book: Path, workers: int, cluster: str | None) -> None:
     """The simulation itself (in the measured process); prints its figures as JSON."""
     from engine.policy.change import PolicyChange
     from engine.policy.simulate import simulate
 
     started = time.monotonic()
     errors = book.with_name(book.name + ".errors.csv")
-    report = simulate(book, PolicyChange(CHANGE), None, "en", workers, None, errors=errors)
+    change = PolicyChange(CHANGE)
+    report = simulate(book, change, None, "en", workers, None, errors=errors, cluster=cluster)
     decision = next(t for t in report["topics"] if t["topic"] == "credit_decision")
     print(
         json.dumps(
@@ -66,10 +69,12 @@ def child(book: Path, workers: int) -> None:
     )
 
 
-def measure(book: Path, workers: int) -> tuple[dict[str, float], float, float]:
+def measure(
+    book: Path, workers: int, cluster: str | None = None
+) -> tuple[dict[str, float], float, float]:
     """The child's figures, the wall-clock seconds and the peak RSS of its process tree."""
     args = [sys.executable, "-m", "benchmarks.bench_simulate", "--child", str(book)]
-    args += ["--workers", str(workers)]
+    args += ["--workers", str(workers)] + (["--in-cluster", cluster] if cluster else [])
     started = time.monotonic()
     process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
     peak = 0.0
@@ -89,10 +94,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--book", type=Path, help="use this book instead of generating one")
+    parser.add_argument(
+        "--cluster", action="store_true", help="also on a Dask LocalCluster of --workers processes"
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--in-cluster", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        child(args.child, args.workers)
+        child(args.child, args.workers, args.in_cluster)
         return
     with tempfile.TemporaryDirectory() as folder:
         book = args.book or Path(folder) / "book.csv"
@@ -100,18 +109,20 @@ def main() -> None:
             started = time.monotonic()
             write_book(book, args.rows, args.seed)
             print(f"book: {args.rows:,} rows written in {time.monotonic() - started:.1f} s")
-        figures, seconds, peak = measure(book, args.workers)
-        rows = figures["rows"]
-        print(
-            f"{rows:,} rows (customer + credit), {args.workers} worker(s), change {CHANGE}: "
-            f"{figures['changed_rows']:,} rows changed, {figures['decisions_changed']:,} "
-            f"credit decisions"
-        )
-        print(
-            f"  simulate: {figures['seconds']:.1f} s, {rows / figures['seconds']:,.0f} rows/s; "
-            f"whole process {seconds:.1f} s, {rows / seconds:,.0f} rows/s; "
-            f"peak RSS (all processes) {peak:,.0f} MB"
-        )
+        for cluster in (None, "local") if args.cluster else (None,):
+            figures, seconds, peak = measure(book, args.workers, cluster)
+            rows = figures["rows"]
+            where = "Dask LocalCluster, " if cluster else ""
+            print(
+                f"{rows:,} rows (customer + credit), {where}{args.workers} worker(s), change "
+                f"{CHANGE}: {figures['changed_rows']:,} rows changed, "
+                f"{figures['decisions_changed']:,} credit decisions"
+            )
+            print(
+                f"  simulate: {figures['seconds']:.1f} s, {rows / figures['seconds']:,.0f} "
+                f"rows/s; whole process {seconds:.1f} s, {rows / seconds:,.0f} rows/s; "
+                f"peak RSS (all processes) {peak:,.0f} MB"
+            )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """``sales-expert policy simulate``: what a policy change would change on a customer book.
 
     policy simulate (--overlay FILE | DRAFT) (--book BOOK | --from DATE --to DATE [--channel CH])
-                    [--outcomes FILE] [--workers N] [--json] [--lang zh]
+                    [--outcomes FILE] [--workers N] [--cluster ADDRESS] [--chunk-rows N]
+                    [--json] [--lang zh]
                     [--cost-bad X --cost-good-rejected Y] [--errors FILE]
 
 Runs every row of BOOK (an input book as `sales-expert batch` reads it: CSV or Parquet) through
@@ -16,8 +17,11 @@ principal reasons. Rows that fail are counted and listed in the errors file (def
 BOOK.simulate-errors.csv). Instead of a book, --from/--to (and --channel) take the consultations
 recorded in the audit database in that period (``engine.policy.recorded``), each row linked to
 its record by ``consultation_id`` (errors default: recorded.simulate-errors.csv). Nothing is
-recorded. Exit 2 on a bad request, naming the option or
-file, the value and what is allowed.
+recorded. With --cluster (`local`: a Dask LocalCluster of --workers processes here;
+dask://HOST:PORT: a running scheduler, whose workers run this product at the same version), the
+chunks (--chunk-rows rows each, 200 by default) run on Dask, as `sales-expert batch --cluster`
+runs them; the report is the same. Exit 2 on a bad request, naming the option or file, the
+value and what is allowed.
 """
 
 from __future__ import annotations
@@ -44,13 +48,15 @@ from engine.policy.change import PolicyChange
 from engine.policy.drafts import load_change, open_store
 from engine.policy.live import live_change
 from engine.policy.recorded import recorded_label, write_recorded_book
-from engine.policy.simulate import simulate
+from engine.policy.simulate import CHUNK_ROWS, check_cluster_option, simulate
 from engine.policy.simulate_text import render
 from knowledge_base import load_knowledge
 
 EXIT_INPUT = 2
 MAX_WORKERS = 64
 """Most worker processes asked for: a typo (``--workers 400``) must not fork hundreds."""
+MAX_CHUNK_ROWS = 10_000
+"""Most rows per worker job: a window holds four jobs per worker, and two windows are held."""
 
 
 def add_simulate(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -71,6 +77,15 @@ def add_simulate(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--outcomes", metavar="FILE", help="outcomes file (CSV or Parquet)")
     p.add_argument("--workers", help="worker processes (default: all cores)")
     p.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="run on Dask: `local` (a LocalCluster of --workers processes here) or "
+        "dask://HOST:PORT (a running scheduler; the rows go to its workers through it)",
+    )
+    p.add_argument(
+        "--chunk-rows", metavar="N", help=f"rows per worker task (default: {CHUNK_ROWS})"
+    )
+    p.add_argument(
         "--errors", metavar="FILE", help="errors file (default: BOOK.simulate-errors.csv)"
     )
     p.add_argument("--json", action="store_true", help="print JSON for machines")
@@ -88,15 +103,24 @@ def add_simulate(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.set_defaults(func=cmd_simulate)
 
 
-def _workers(value: str | None, lang: str) -> int:
-    """``--workers``: a whole number from 1 to ``MAX_WORKERS`` (default: all cores)."""
+def _whole(option: str, value: str | None, most: int, lang: str) -> int | None:
+    """``--workers``, ``--chunk-rows``: a whole number from 1 to ``most``, None if not given;
+    refused with the text named after the option (``policy_simulate.error.chunk_rows``)."""
     if value is None:
-        return min(os.cpu_count() or 1, MAX_WORKERS)
+        return None
     text = value.strip()
-    if text.isdigit() and 1 <= int(text) <= MAX_WORKERS:
+    if text.isdigit() and 1 <= int(text) <= most:
         return int(text)
-    shown = excerpt(value, quoted=False)
-    raise refuse("--workers", "policy_simulate.error.workers", lang, value=shown, max=MAX_WORKERS)
+    key = "policy_simulate.error." + option.removeprefix("--").replace("-", "_")
+    raise refuse(option, key, lang, value=excerpt(value, quoted=False), max=most)
+
+
+def _sizes(args: argparse.Namespace, lang: str) -> tuple[int, int]:
+    """(worker processes, rows per worker job): ``--workers`` (default: all cores) and
+    ``--chunk-rows`` (default: the batch's chunk)."""
+    workers = _whole("--workers", args.workers, MAX_WORKERS, lang)
+    chunk_rows = _whole("--chunk-rows", args.chunk_rows, MAX_CHUNK_ROWS, lang)
+    return workers or min(os.cpu_count() or 1, MAX_WORKERS), chunk_rows or CHUNK_ROWS
 
 
 def _cost(option: str, value: str, lang: str) -> float:
@@ -170,6 +194,7 @@ def _period(args: argparse.Namespace, lang: str) -> Selection | None:
 
 def _run(args: argparse.Namespace, lang: str) -> str:
     """Check the request, simulate, and return what to print."""
+    check_cluster_option(args.cluster, lang)  # before a period's consultations are read
     period = _period(args, lang)
     if period is None:
         return _simulate(args, Path(args.book), lang)
@@ -181,11 +206,21 @@ def _run(args: argparse.Namespace, lang: str) -> str:
         return _simulate(args, book, lang, (described, period.as_json() | {"rows": count}))
 
 
+def _errors_file(args: argparse.Namespace, book: Path, recorded: bool) -> Path:
+    """``--errors``, or beside the book (in the working folder for recorded consultations,
+    whose book is a temporary file)."""
+    if args.errors:
+        return Path(args.errors)
+    if recorded:
+        return Path("recorded.simulate-errors.csv")
+    return book.with_name(book.name + ".simulate-errors.csv")
+
+
 def _simulate(
     args: argparse.Namespace, book: Path, lang: str, recorded: tuple[str, object] | None = None
 ) -> str:
     """Simulate over ``book`` (a file, or the recorded consultations written as one)."""
-    workers = _workers(args.workers, lang)
+    workers, chunk_rows = _sizes(args, lang)
     cost_bad = _cost("--cost-bad", args.cost_bad, lang)
     cost_good_rejected = _cost("--cost-good-rejected", args.cost_good_rejected, lang)
     outcomes = Path(args.outcomes) if args.outcomes else None
@@ -196,13 +231,7 @@ def _simulate(
     if args.overlay is not None:  # an overlay's values apply over today's policy
         values = {**champion.values, **change.values}
         change = dataclasses.replace(change, values=values, rules_off=champion.rules_off)
-    errors = (
-        Path(args.errors)
-        if args.errors
-        else Path("recorded.simulate-errors.csv")
-        if recorded is not None
-        else book.with_name(book.name + ".simulate-errors.csv")
-    )
+    errors = _errors_file(args, book, recorded is not None)
     progress = ProgressLine()
     report = simulate(
         book,
@@ -214,7 +243,9 @@ def _simulate(
         errors=errors,
         cost_bad=cost_bad,
         cost_good_rejected=cost_good_rejected,
+        chunk_rows=chunk_rows,
         champion_change=champion,
+        cluster=args.cluster,
     )
     progress.finish()
     if recorded is not None:

@@ -32,6 +32,7 @@ from typing import Any, Generic, TextIO, TypeVar
 from engine.audit.config import load_settings
 from engine.audit.recording import shared_store
 from engine.batch.checkpoint import Checkpoint, load_checkpoint
+from engine.batch.cluster import ClusterPool
 from engine.batch.mapping import (
     ERROR_HEADER,
     OUTPUT_COLUMNS,
@@ -313,7 +314,7 @@ def run_batch(
         (key, options.lang, recording, chunk, options.what_if, policy) for chunk in chunks
     )
     try:
-        with _pool(options) as pool:
+        with chunk_pool(options.workers, consult_chunk, options.cluster) as pool:
             for window in pool.windows(batched(jobs, max(1, options.workers) * 4)):
                 for outcomes in window:
                     _write(outcomes, out, errors, state)
@@ -343,13 +344,15 @@ def _finish(options: BatchOptions, state: Checkpoint) -> None:
     state.save(options.checkpoint_path)
 
 
-def _pool(options: BatchOptions) -> Any:
-    """The chunks' workers: this machine's processes, or a Dask cluster."""
-    if options.cluster is None:
-        return WorkerPool(options.workers, consult_chunk)
-    from engine.batch.cluster import ClusterPool
-
-    return ClusterPool(options.cluster, consult_chunk, options.workers)
+def chunk_pool(
+    workers: int, work: Callable[[J], R], cluster: str | None = None
+) -> WorkerPool[J, R] | ClusterPool[J, R]:
+    """The chunks' workers, one choice for a batch run and a policy simulation: this machine's
+    processes, or a Dask cluster at an address ``check_cluster`` has accepted (``ClusterPool``
+    loads Dask, so a run without a cluster never does)."""
+    if cluster is None:
+        return WorkerPool(workers, work)
+    return ClusterPool(cluster, work, workers)
 
 
 class WorkerPool(Generic[J, R]):

@@ -8,12 +8,14 @@ returns what would change (``tally``: per topic, per policy; ``outcomes``: with 
 file, the bad rate and cost under each).
 
 It is the batch machinery (``engine.batch.runner``): chunks of rows go to worker processes in
-order (``WorkerPool``), each job carries the change itself and the worker builds the challenger
-engine from it (cached per process; a forked worker inherits the parent's, which the parent
-builds first so that a refused change stops the run before any row). Each compared row comes
-back as a few values per policy and is folded into the figures at once: memory holds at most
-two windows of rows, never the book. Rows that fail validation (or either policy) are counted
-and their problems go to the errors file, as the batch writes them.
+order (``chunk_pool``: this machine's, or a Dask cluster's with ``cluster``, as ``sales-expert
+batch --cluster`` runs them), each job carries the change itself (plain, picklable data) and the
+worker builds the challenger engine from it (cached per process; a forked worker inherits the
+parent's, which the parent builds first so that a refused change stops the run before any row).
+Nothing is recorded, so a cluster's workers need the product alone, not the audit database.
+Each compared row comes back as a few values per policy and is folded into the figures at once:
+memory holds at most two windows of rows, never the book. Rows that fail validation (or either
+policy) are counted and their problems go to the errors file, as the batch writes them.
 
 Both policies are run with inference only (no explanation, about 2.5 times cheaper than a full
 consultation); a worker explains, by a full consultation under both policies, only the first
@@ -31,14 +33,15 @@ from pathlib import Path
 from typing import Any
 
 from engine.backtest.credit import DEFAULT_COST_BAD, DEFAULT_COST_GOOD_REJECTED
+from engine.batch.cluster import check_cluster
 from engine.batch.mapping import ERROR_HEADER, row_to_case
 from engine.batch.paths import same_file
-from engine.batch.runner import WorkerPool, batched, error_rows, row_problems
+from engine.batch.runner import batched, chunk_pool, error_rows, row_problems
 from engine.batch.table import Journal, Row, count_rows, read_rows
 from engine.calibrate.apply import engine_with
 from engine.calibrate.book import refuse
 from engine.core import Engine
-from engine.errors import SalesExpertError
+from engine.errors import SalesExpertError, excerpt
 from engine.intake import parse_case
 from engine.policy.change import PolicyChange
 from engine.policy.outcomes import OutcomeJoin
@@ -145,20 +148,29 @@ def _check_files(book: Path, outcomes: Path | None, errors: Path | None, lang: s
             raise refuse("--errors", key, lang, option=option, path=str(errors))
 
 
+def check_cluster_option(cluster: str | None, lang: str) -> None:
+    """A ``--cluster`` address as ``sales-expert batch`` takes it (``check_cluster``: ``local``
+    or ``dask://HOST:PORT``), refused in the request's language before anything runs."""
+    if cluster is not None and check_cluster(cluster) is not None:
+        key = "policy_simulate.error.cluster"
+        raise refuse("--cluster", key, lang, value=excerpt(cluster))
+
+
 def _run(
     book: Path,
     jobs: Iterator[Job],
-    workers: int,
+    workers: tuple[int, str | None],
     sinks: tuple[Tally, OutcomeJoin | None, Journal | None],
     on_progress: Progress | None,
 ) -> None:
-    """Every row compared by the workers, in book order, folded as it comes back."""
+    """Every row compared by the workers (``workers``: how many, and the cluster or None), in
+    book order, folded as it comes back."""
     tally, join, journal = sinks
     total = count_rows(book)
     if on_progress is not None:
         on_progress(0, total)  # the clock of a progress line starts now, not after a window
-    with WorkerPool(workers, compare_chunk) as pool:
-        for window in pool.windows(batched(jobs, max(1, workers) * 4)):
+    with chunk_pool(workers[0], compare_chunk, workers[1]) as pool:
+        for window in pool.windows(batched(jobs, max(1, workers[0]) * 4)):
             lines: list[list[Any]] = []
             for chunk in window:
                 for compared in chunk:
@@ -186,14 +198,18 @@ def simulate(
     cost_good_rejected: float = DEFAULT_COST_GOOD_REJECTED,
     chunk_rows: int = CHUNK_ROWS,
     champion_change: PolicyChange = SHIPPED,
+    cluster: str | None = None,
 ) -> dict[str, Any]:
     """The simulation's report (the JSON of ``sales-expert policy simulate --json``).
 
     ``errors``: the file the failed rows' problems are written to (None: counted only). A bad
     request (a missing file, a refused change, an unreadable outcomes file) raises an
     ``InputError`` naming it before any row is run. ``champion_change``: today's policy (the
-    live one, ``engine.policy.live``), the shipped rule base by default."""
+    live one, ``engine.policy.live``), the shipped rule base by default. ``cluster``: ``local``
+    or ``dask://HOST:PORT`` to run the chunks on Dask (``workers``: a local cluster's processes),
+    None for this machine's worker processes; the report is the same either way."""
     started = time.monotonic()
+    check_cluster_option(cluster, lang)
     _check_files(book, outcomes, errors, lang)
     change.check(lang)
     champion = challenger_engine(champion_change, lang)
@@ -207,7 +223,7 @@ def simulate(
         (champion_change, change, lang, chunk, _wanted(tally)) for chunk in chunks
     )
     try:
-        _run(book, jobs, workers, (tally, join, journal), on_progress)
+        _run(book, jobs, (workers, cluster), (tally, join, journal), on_progress)
     finally:
         if journal is not None:
             journal.close()
@@ -220,4 +236,11 @@ def simulate(
     return report | {"seconds": round(time.monotonic() - started, 3)}
 
 
-__all__ = ["Job", "challenger_engine", "compare_chunk", "compare_row", "simulate"]
+__all__ = [
+    "Job",
+    "challenger_engine",
+    "check_cluster_option",
+    "compare_chunk",
+    "compare_row",
+    "simulate",
+]
