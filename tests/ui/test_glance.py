@@ -113,8 +113,19 @@ def test_a_text_that_is_not_a_number_is_refused_at_the_field(lang: str) -> None:
 # -- tables with labels -----------------------------------------------------------------------
 
 
+def _colour_scales(at: AppTest) -> dict[str, dict[str, Any]]:
+    """Each chart's title → its colour scale (Vega-Lite spec)."""
+    found = {}
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        scale = spec.get("encoding", {}).get("color", {}).get("scale")
+        if scale is not None:
+            found[str(spec.get("title"))] = scale
+    return found
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_the_portfolio_table_shows_labels_not_ids(lang: str) -> None:
+def test_the_portfolio_shows_labels_not_ids_and_fixed_colours(lang: str) -> None:
     at = open_page(signed_in("manager"), "portfolio")
     at.radio(key="lang").set_value(lang).run()
     at.file_uploader(key="portfolio_upload").set_value(("book.csv", CSV.encode(), "text/csv"))
@@ -129,26 +140,6 @@ def test_the_portfolio_table_shows_labels_not_ids(lang: str) -> None:
     assert "difference_class" not in table.columns
     assert KB.text("ui.portfolio.column.customer_id", lang) in table.columns
     assert {"P-1", "P-2", "P-5"} <= cells  # ids stay ids
-
-
-def _colour_scales(at: AppTest) -> dict[str, dict[str, Any]]:
-    """Each chart's title → its colour scale (Vega-Lite spec)."""
-    found = {}
-    for chart in at.get("vega_lite_chart"):
-        spec = json.loads(chart.proto.spec)
-        scale = spec.get("encoding", {}).get("color", {}).get("scale")
-        if scale is not None:
-            found[str(spec.get("title"))] = scale
-    return found
-
-
-@pytest.mark.parametrize("lang", ["en", "zh"])
-def test_portfolio_charts_give_each_value_its_fixed_colour(lang: str) -> None:
-    at = open_page(signed_in("manager"), "portfolio")
-    at.radio(key="lang").set_value(lang).run()
-    at.file_uploader(key="portfolio_upload").set_value(("book.csv", CSV.encode(), "text/csv"))
-    at.run()
-    at.button(key="portfolio_run").click().run()
     scales = _colour_scales(at)
     decisions = scales[KB.topics["credit_decision"].label.get(lang)]
     labels = [topic_value_label("credit_decision", v, KB, lang) for v in DECISIONS]
