@@ -3,8 +3,9 @@ consultation, counted by valgrind (callgrind): a figure a shared, noisy machine 
 
 Wall-clock ratios from ``benchmarks.bench_engine`` swing by ±15 % on a 2-core VM whose
 neighbours come and go; the number of instructions each path executes does not. Each path runs
-in a fresh process twice — with no case and with ``--cases`` cases — and the difference, divided
-by the cases, is the cost of one consultation without the process start and rule-base load.
+in a fresh process twice — generating ``--cases`` cases both times, consulting none of them
+and all of them — and the difference, divided by the cases, is the cost of one consultation
+without the process start, the rule-base load and the making of the test cases.
 Instructions are not time (C and interpreted Python retire them at different rates), so this
 complements the wall-clock benchmark rather than replacing it.
 
@@ -29,16 +30,18 @@ import sys
 from benchmarks.bench_engine import project_path, stock_path
 from benchmarks.cases import generate_cases
 from engine import default_engine
-path, count = sys.argv[1], int(sys.argv[2])
+path, count, made = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 run = stock_path(default_engine().compiled) if path == "a" else project_path()
 run(generate_cases(1, seed=3)[0])  # first-use work outside the count
-for case in generate_cases(max(count, 1))[:count]:
+cases = generate_cases(made)  # made alike with and without consultations: outside the count
+for case in cases[:count]:
     run(case)
 """
 
 
-def instructions(path: str, count: int) -> int:
-    """Instructions callgrind counts for one process running ``count`` consultations."""
+def instructions(path: str, count: int, made: int) -> int:
+    """Instructions callgrind counts for one process that generates ``made`` cases and runs
+    ``count`` consultations."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "callgrind.out"
         done = subprocess.run(
@@ -51,6 +54,7 @@ def instructions(path: str, count: int) -> int:
                 CHILD,
                 path,
                 str(count),
+                str(made),
             ],
             capture_output=True,
             text=True,
@@ -64,7 +68,9 @@ def instructions(path: str, count: int) -> int:
 
 
 def per_consultation(path: str, count: int) -> float:
-    return (instructions(path, count) - instructions(path, 0)) / count
+    """Both processes generate the same cases, so the difference is the consultations alone:
+    generating a case (≈ 3 M instructions) is no part of either path's cost."""
+    return (instructions(path, count, count) - instructions(path, 0, count)) / count
 
 
 def main() -> None:

@@ -163,12 +163,7 @@ def _computed_details(
     """A formula's text with its inputs (by id for programs, by name for people) and result,
     or a selection's candidates."""
     if "formula" in computation:
-        formula = explainer.kb.formulas[computation["formula"]]
-        details["formula"] = {
-            **computation,
-            "text": formula.text.get(explainer.lang),
-            "shown": explainer.formula_inputs(rule_id, computation["inputs"]),
-        }
+        details["formula"] = explainer.formula_details(rule_id, computation)
     else:
         details["selection"] = explainer.selection(computation)
 

@@ -30,6 +30,10 @@ from rules.schema import Pattern, Test
 Formatter = Callable[[Any], str]
 Frame = tuple[str, str, str | None]
 """Text before the conditions, text after them, and the conditions when they never vary."""
+Conditions = tuple[str, tuple[tuple[int, str, str, Formatter, str], ...]]
+"""A rule's conditions as text with holes for the actual values (``Explainer._conditions``)."""
+FormulaText = tuple[str, tuple[tuple[str, str], ...]]
+"""A formula's text, and the text before and after each of its inputs' values."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,23 @@ class Explainer:
         self.shown = self._shown.get
         """``presentation`` when it is already known (None otherwise): the lookup alone."""
         self._fixed_links: dict[tuple[str, str, str], HowStep] = {}
+        self._formula_texts: dict[tuple[str, str], FormulaText] = {}
+        self._holes: dict[str, Conditions] = {}
+        self._one_link = frozenset(
+            r.id
+            for r in rules
+            if self._fixed_text[r.id] and len(r.then) == 1 and r.then[0].value is not None
+        )
+        """Rules whose every firing reads the same (fixed conditions, one fixed conclusion)."""
+        self._rule_links: dict[str, HowStep] = {}
+        """The shared link of each rule in ``_one_link`` that has fired: found by rule id."""
+        self._numeric = {
+            t.id: (t.label.get(lang), t.intermediate)
+            for t in kb.topics.values()
+            if t.kind == "number"
+        }
+        """Label and whether intermediate of each number topic: a computed number's
+        presentation is its formatted value with these (``_presentation`` gives the same)."""
 
     @functools.cached_property
     def _why_nots(self) -> WhyNots:
@@ -153,16 +174,17 @@ class Explainer:
         found: list[HowStep] | None = firing.memo.get(key)
         if found is None:
             found = firing.memo[key] = []
-            fixed_text, fixed_links = self._fixed_text, self._fixed_links
+            fixed_text, fixed_links, of_rule = self._fixed_text, self._fixed_links, self._rule_links
             for step in firing.steps:  # most steps have a shared link: looked up here directly
-                concluded = step.asserted or step.confirmed
-                if concluded and fixed_text[step.rule]:
-                    first = concluded[0]
-                    link = fixed_links.get((step.rule, first.topic, first.value))
-                    if link is not None:
-                        found.append(link)
-                        continue
-                found.append(self.how_step(step))
+                link = of_rule.get(step.rule)
+                if link is None:
+                    concluded = step.asserted or step.confirmed
+                    if concluded and fixed_text[step.rule]:
+                        first = concluded[0]
+                        link = fixed_links.get((step.rule, first.topic, first.value))
+                    if link is None:
+                        link = self.how_step(step)
+                found.append(link)
         return found
 
     def how_step(self, step: TraceStep) -> HowStep:
@@ -174,6 +196,8 @@ class Explainer:
             link = self._fixed_links.get(key)
             if link is None:  # at most one per rule conclusion: bounded by the rule base
                 link = self._fixed_links[key] = HowStep(step.rule, self.step_sentence(step))
+                if step.rule in self._one_link:
+                    self._rule_links[step.rule] = link
             return link
         return HowStep(step.rule, self.step_sentence(step))
 
@@ -184,14 +208,37 @@ class Explainer:
         prefix, suffix, fixed = self._framed(step.rule, first)
         if fixed is not None:
             return prefix + fixed + suffix
-        values = {m.alias: m.values for m in step.matched}
-        texts = [
-            p.seen
-            if p.after is None
-            else p.seen + p.actual(values.get(p.alias, _NONE).get(p.field)) + p.after
-            for p in self._parts[step.rule]
-        ]
-        return prefix + self._and.join(texts) + suffix
+        holes = self._holes.get(step.rule)
+        if holes is None:  # one per rule that quotes values: bounded by the rule base
+            holes = self._holes[step.rule] = self._conditions(step.rule)
+        text, matched = holes[0], step.matched
+        for position, alias, name, shown, after in holes[1]:
+            record = matched[position] if position < len(matched) else None
+            if record is None or record.alias != alias:  # a step read back from a record
+                record = next((m for m in matched if m.alias == alias), None)
+            text += shown(None if record is None else record.values.get(name)) + after
+        return prefix + text + suffix
+
+    def _conditions(self, rule_id: str) -> Conditions:
+        """The rule's conditions as text with a hole for each actual value: the text before
+        the first value, then per value where to read it (its pattern's place in the step's
+        matched facts, the pattern's name, the field), how to show it and the text after."""
+        places = {p.name: i for i, p in enumerate(self._rules[rule_id].when)}
+        head: str | None = None
+        holes: list[tuple[int, str, str, Formatter, str]] = []
+        current, hole = "", None
+        for i, part in enumerate(self._parts[rule_id]):
+            current += (self._and if i else "") + part.seen
+            if part.after is not None:
+                if hole is None:
+                    head = current
+                else:
+                    holes.append((*hole, current))
+                hole = places[part.alias], part.alias, part.field, part.actual
+                current = part.after
+        assert head is not None and hole is not None  # asked only for rules that quote values
+        holes.append((*hole, current))
+        return head, tuple(holes)
 
     def _framed(self, rule_id: str, first: AssertedFact | None) -> Frame:
         """The frame of a rule's sentence; built once per rule and concluded category, or
@@ -232,24 +279,29 @@ class Explainer:
         dynamic = any(p.dynamic for p in parts)
         return prefix, suffix, None if dynamic else self._and.join(p.seen for p in parts)
 
-    def formula_inputs(self, rule_id: str, inputs: dict[str, Any]) -> list[str]:
-        """A formula's inputs as a person reads them, "annual purchases 2,000,000": the field's
-        or parameter's name, never its id (the ids stay in ``inputs`` for programs)."""
-        frames = self._input_frames(rule_id, tuple(inputs))
-        return [
+    def formula_details(self, rule_id: str, computation: dict[str, Any]) -> dict[str, Any]:
+        """A formula's computation with its text and its inputs as a person reads them,
+        "annual purchases 2,000,000": the field's or parameter's name, never its id (the ids
+        stay in ``inputs`` for programs)."""
+        inputs: dict[str, Any] = computation["inputs"]
+        key = (rule_id, computation["formula"])
+        found = self._formula_texts.get(key)
+        if found is None:  # at most one per rule and formula: bounded by the rule base
+            found = self._formula_texts[key] = self._formula_text(rule_id, key[1], tuple(inputs))
+        text, frames = found
+        shown = [
             before + number(value) + after
             for (before, after), value in zip(frames, inputs.values(), strict=True)
         ]
+        return {**computation, "text": text, "shown": shown}
 
-    def _input_frames(self, rule_id: str, keys: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-        """Per rule and inputs, the text around each value ("annual purchases ", ""): kept,
-        since a rule always reads the same inputs (formulas run in most consultations)."""
-        key = ("formula_inputs", rule_id, keys)
-        found: tuple[tuple[str, str], ...] | None = self.cache.get(key)
-        if found is None:
-            facts = {p.name: p.fact for p in self._rules[rule_id].when}
-            found = self.cache.put(key, tuple(self._input_frame(k, facts) for k in keys))
-        return found
+    def _formula_text(self, rule_id: str, formula_id: str, keys: tuple[str, ...]) -> FormulaText:
+        """The formula's text and the text around each input's value ("annual purchases ",
+        ""). A formula reads the same inputs in the same order in every firing (it evaluates
+        every operand, ``engine.formulas``), so this is kept per rule and formula."""
+        facts = {p.name: p.fact for p in self._rules[rule_id].when}
+        text = self.kb.formulas[formula_id].text.get(self.lang)
+        return text, tuple(self._input_frame(k, facts) for k in keys)
 
     def _input_frame(self, key: str, facts: dict[str, str]) -> tuple[str, str]:
         label = self._input_name(key, facts)
@@ -289,7 +341,12 @@ class Explainer:
         fixed per value, so kept (keyed by the consultation's own key of the conclusion)."""
         shown: tuple[str, str, bool, dict[str, Any]] | None = self._shown.get(concluded)
         if shown is None:
-            shown = self._shown.put(concluded, self._presentation(*concluded))
+            topic, value = concluded
+            kind = type(value)
+            numeric = self._numeric.get(topic) if kind is int or kind is float else None
+            if numeric is not None:  # a computed number: new in most consultations, not kept
+                return number(value), numeric[0], numeric[1], _NO_DETAILS
+            shown = self._shown.put(concluded, self._presentation(topic, value))
         return shown
 
     def _presentation(self, topic_id: str, value: Any) -> tuple[str, str, bool, dict[str, Any]]:
@@ -307,7 +364,8 @@ class Explainer:
         return label, topic.label.get(lang), topic.intermediate, details
 
 
-_NONE: dict[str, Any] = {}
+_NO_DETAILS: dict[str, Any] = {}
+"""A number's catalogue details (none); ``assemble`` copies details before changing them."""
 
 NUMBER = "\x01"
 """Stands for a computed number in a cached sentence frame until the number is put in."""

@@ -7,7 +7,9 @@ Everything that does not depend on the case — which premise a rule has, its ch
 texts with a hole for the actual value, whether a failed test leads down to a band — is
 prepared once per rule base and language. The part of a why-not that reads only bands and
 categories is shared between consultations (cached by exactly what it reads); the way down to
-the deciding input reads that input's value and is worked out once per consultation.
+the deciding input reads that input's value and is worked out once per consultation (a cache
+keyed by the inputs under each band found it in one case in five and, filling the shared cache,
+pushed the reusable why-nots out of it).
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from engine.result import WhyNot
 from engine.textcache import TextCache
 from engine.whynot_support import (
     Inputs,
-    Source,
     _derived_facts,
     _hashable,
     _inputs_read,
@@ -97,7 +98,6 @@ class WhyNots:
             t: _inputs_read(self.producers, t, kb) for t in kb.topics
         }
         self._because = kb.text("explain.because", lang, outer=HOLE, inner=INNER)
-        self._below_cache: dict[tuple[str, int], Inputs] = {}
         self._graded = graded_topics(kb)
         self._separator = kb.text("explain.list_separator", lang)
 
@@ -281,11 +281,9 @@ class WhyNots:
         key = ("deeper", self.lang, band, depth)
         inner: WhyNot | None = firing.memo.get(key, _UNKNOWN)
         if inner is _UNKNOWN:  # several alternatives fail on the same band: worked out once
-            shared = self._band_key(band, depth, firing, facts)
-            kept: tuple[WhyNot | None] | None = self._cache.get(shared)
-            if kept is None:  # and cases that read the same inputs share it (None is a result)
-                kept = self._cache.put(shared, (self._band_failure(band, firing, facts, depth),))
-            inner = firing.memo[key] = kept[0]
+            # Not shared between cases: the way down quotes the deciding input's value, so a
+            # key of everything it reads (the inputs under the band) almost never recurs.
+            inner = firing.memo[key] = self._band_failure(band, firing, facts, depth)
         if inner is None:
             return failure
         text = self._because.replace(HOLE, failure.failed).replace(INNER, inner.failed)
@@ -298,41 +296,6 @@ class WhyNots:
             inner.actual,
             inner.expected,
         )
-
-    def _band_key(
-        self, band: Band, depth: int, firing: Firing, facts: dict[str, Fact]
-    ) -> tuple[Any, ...]:
-        """Everything following ``band`` down reads: the inputs and band values of its
-        producers, and theirs, to the depth the explanation goes."""
-        scalars, lists, wholes = self._below(band[0], MAX_DEPTH - depth)
-        values = topic_values(firing)
-        return (
-            "band",
-            band,
-            depth,
-            *[facts.get(fact, _NO_FACT).get(attribute) for fact, attribute in scalars],
-            *[_hashable(facts.get(fact, _NO_FACT).get(attribute)) for fact, attribute in lists],
-            *[True if fact in facts else values.get(fact, ()) for fact in wholes],
-        )
-
-    def _below(self, topic: str, levels: int) -> Inputs:
-        """The inputs read by ``topic``'s producers and, ``levels`` deep, by the bands they
-        read (worked out once per topic and depth)."""
-        key = (topic, levels)
-        found = self._below_cache.get(key)
-        if found is None:
-            scalars, lists, wholes = self._inputs[topic]
-            attrs: dict[Source, None] = dict.fromkeys(scalars)
-            listed: dict[Source, None] = dict.fromkeys(lists)
-            whole: dict[str, None] = dict.fromkeys(wholes)
-            if levels > 1:
-                for inner in (w for w in wholes if w in self.kb.topics):
-                    more = self._below(inner, levels - 1)
-                    attrs.update(dict.fromkeys(more[0]))
-                    listed.update(dict.fromkeys(more[1]))
-                    whole.update(dict.fromkeys(more[2]))
-            found = self._below_cache[key] = (tuple(attrs), tuple(listed), tuple(whole))
-        return found
 
     def _band_failure(
         self, band: Band, firing: Firing, facts: dict[str, Fact], depth: int
