@@ -29,6 +29,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -42,6 +43,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
 IDLE = "document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState === 'notRunning'"
+RECORDED = re.compile(r"^Recorded as audit record #")
 TITLES = {
     "credit": {"en": "Credit decision", "zh": "授信决策"},
     "knowledge": {"en": "Knowledge base", "zh": "知识库"},
@@ -98,7 +100,10 @@ def timed(page: Any, click: Callable[[], None], shown: str) -> float:
     start = time.perf_counter()
     click()
     page.wait_for_timeout(30)  # the rerun starts: the app is no longer idle
-    page.wait_for_function(f"() => ({shown}) && {IDLE}", polling="raf", timeout=60_000)
+    try:
+        page.wait_for_function(f"() => ({shown}) && {IDLE}", polling="raf", timeout=60_000)
+    except Exception as exc:  # Playwright's timeout: say what was awaited
+        raise RuntimeError(f"not shown within 60 s: {shown}") from exc
     return time.perf_counter() - start
 
 
@@ -141,9 +146,16 @@ class Bench:
         page.wait_for_function(IDLE, polling="raf")
 
     def consult(self, name: str = "consult") -> None:
-        button = self.page.get_by_role("button", name="Get the credit decision")
-        shown = "document.body.innerText.includes('Refer to a credit manager')"
-        self.note(name, timed(self.page, button.click, shown))
+        """Until the caption names the new consultation's audit record."""
+        page = self.page
+        old = " | ".join(page.get_by_text(RECORDED).all_inner_texts())
+        button = page.get_by_role("button", name="Get the credit decision")
+        shown = (
+            "[...document.querySelectorAll('[data-testid=\"stCaptionContainer\"]')].some("
+            f"c => c.textContent.startsWith('Recorded as audit record #') && !{old!r}.includes("
+            "c.textContent))"
+        )
+        self.note(name, timed(page, button.click, shown))
 
     def record(self) -> None:
         page = self.page
