@@ -122,7 +122,7 @@ def test_start_listens_on_loopback_by_default(tmp_path: Path, env: dict[str, str
     code, stderr, args = start(tmp_path, env, "--server.port", "8502")
     assert code == 0, stderr
     assert "public demo passwords" in stderr
-    assert args == ["run", "ui_app.py", "--server.headless", "true", "--server.address",
+    assert args == ["run", "ui/server.py", "--server.headless", "true", "--server.address",
                     "127.0.0.1", "--server.port", "8502"]  # fmt: skip
 
 
