@@ -16,7 +16,6 @@ from typing import Any
 
 import streamlit as st
 
-from engine.audit.config import load_settings
 from engine.audit.errors import AuditError
 from engine.audit.recording import shared_store
 from engine.audit.records import AuditRecord
@@ -210,7 +209,7 @@ def _record(record_id: int) -> None:
         return
     try:
         who = Who(user.username, user.role, "ui")
-        [settled] = shared_store(load_settings()).record_outcomes([parsed], who, lang())
+        [settled] = shared_store().record_outcomes([parsed], who, lang())
     except AuditError as exc:
         state[key(record_id, "errors")] = {"form": plain(exc)}
         return

@@ -18,9 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from engine.audit.config import load_settings
 from engine.audit.recording import shared_store
-from engine.audit.store import AuditStore
 from engine.customers.directory import Customer, find, search
 from engine.customers.history import Point, customer_history
 from engine.customers.importing import Imported, import_customers
@@ -53,23 +51,18 @@ def ct(key: str, **values: object) -> str:
     return t(f"customers.{key}", **values)
 
 
-def store() -> AuditStore:
-    """The audit database the app records into (its shared store): the directory lives there."""
-    return shared_store(load_settings())
-
-
 def search_customers(text: str, limit: int = LIMIT) -> list[Customer]:
-    with store()._read() as conn:
+    with shared_store()._read() as conn:
         return search(conn, text.strip(), limit)
 
 
 def find_customer(customer_id: str) -> Customer | None:
-    with store()._read() as conn:
+    with shared_store()._read() as conn:
         return find(conn, customer_id)
 
 
 def history(customer_id: str) -> list[Point]:
-    return customer_history(store(), customer_id)
+    return customer_history(shared_store(), customer_id)
 
 
 def when(stamp: str) -> str:
@@ -176,7 +169,7 @@ def import_upload(name: str, data: bytes, language: str) -> Imported:
     with tempfile.TemporaryDirectory(prefix="sales-expert-ui-") as folder:
         path = Path(folder) / f"customers{suffix}"
         path.write_bytes(data)
-        return import_customers(store(), path, language)
+        return import_customers(shared_store(), path, language)
 
 
 def run_import(name: str, data: bytes) -> Imported | str:

@@ -22,7 +22,6 @@ from typing import Any
 import streamlit as st
 
 from engine.audit.authority import PENDING
-from engine.audit.config import load_settings
 from engine.audit.decisions import DecisionRequest, Terms
 from engine.audit.errors import AuditError, AuditRequestError
 from engine.audit.recording import shared_store
@@ -115,7 +114,7 @@ def submit(prefix: str, audit_id: int) -> Decided | None:
         state[f"{prefix}_errors"] = wanted
         return None
     try:
-        record = shared_store(load_settings()).record_decision(
+        record = shared_store().record_decision(
             audit_id, wanted, actor=user.username, role=user.role, channel="ui"
         )
     except AuditRequestError as exc:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.audit.config import load_settings
 from engine.audit.memo import credit_memo_html
 from engine.audit.recording import shared_store
 from ui.i18n import kb, lang
@@ -24,7 +23,7 @@ def download_button(record_id: int, key: str, credit: bool = True) -> None:
     chosen = lang()  # bound now: the click is served outside the script run
 
     def memo() -> str:
-        return credit_memo_html(shared_store(load_settings()), record_id, chosen)
+        return credit_memo_html(shared_store(), record_id, chosen)
 
     st.download_button(
         kb().text("memo.download", chosen),

@@ -22,10 +22,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from engine.audit.config import load_settings
 from engine.audit.errors import AuditError
 from engine.audit.recording import shared_store
-from engine.audit.store import AuditStore
 from engine.policy.checks import (
     DRAFTING_ROLES,
     REASON_CHARS,
@@ -62,11 +60,6 @@ def pt(key: str, **values: object) -> str:
 def key(*parts: object) -> str:
     """A widget key or a note's place from ids: ``policy_value_q3_credit.risk_high_min_score``."""
     return "_".join([PAGE, *(str(p) for p in parts)])
-
-
-def store() -> AuditStore:
-    """The audit database the drafts live in (the app's shared store)."""
-    return shared_store(load_settings())
 
 
 def who(user: User) -> Who:
@@ -184,7 +177,7 @@ def create() -> None:
     }
 
     def run() -> Note:
-        outcome = create_draft(store(), name, who(user), reason, lang=lang())
+        outcome = create_draft(shared_store(), name, who(user), reason, lang=lang())
         st.session_state[DRAFT] = name
         st.session_state[NEW_NAME] = st.session_state[NEW_REASON] = ""
         return Note(outcome=outcome, created=True)
@@ -206,7 +199,7 @@ def set_value(draft: str, parameter: str) -> None:
 
     def run() -> Note:
         value = parse_value(parameter, typed, kb(), lang())
-        outcome = set_parameter(store(), draft, parameter, value, who(user), reason, lang())
+        outcome = set_parameter(shared_store(), draft, parameter, value, who(user), reason, lang())
         st.session_state[key("reason", draft, parameter)] = ""
         return Note(outcome=outcome)
 
@@ -222,7 +215,7 @@ def switch(draft: str, rule: str, off: bool) -> None:
     checks = {key("rule_reason", draft): lambda: check_reason(reason, lang())}
 
     def run() -> Note:
-        outcome = switch_rule(store(), draft, rule, off, who(user), reason, lang())
+        outcome = switch_rule(shared_store(), draft, rule, off, who(user), reason, lang())
         st.session_state[key("rule_reason", draft)] = ""
         return Note(outcome=outcome)
 
@@ -239,9 +232,9 @@ def step(draft: str, event: str) -> None:
 
     def run() -> Note:
         if event == PUBLISH:
-            done = publish(store(), draft, who(user), reason, lang())
+            done = publish(shared_store(), draft, who(user), reason, lang())
         else:
-            done = review(store(), draft, event, who(user), reason, lang())
+            done = review(shared_store(), draft, event, who(user), reason, lang())
         st.session_state[key("step_reason", draft)] = ""
         return Note(done=done)
 
@@ -257,7 +250,7 @@ def roll_back() -> None:
     checks = {ROLLBACK_REASON: lambda: check_reason(reason, lang())}
 
     def run() -> Note:
-        done = rollback(store(), who(user), reason, lang())
+        done = rollback(shared_store(), who(user), reason, lang())
         st.session_state[ROLLBACK_REASON] = ""
         return Note(done=done)
 
@@ -283,7 +276,6 @@ __all__ = [
     "roll_back",
     "set_value",
     "steps_now",
-    "store",
     "switch",
     "who",
 ]

@@ -19,11 +19,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from engine.audit.config import load_settings
 from engine.audit.errors import AuditError, AuditRequestError
 from engine.audit.recording import shared_store
 from engine.audit.records import AuditRecord
-from engine.audit.store import AuditStore
 from engine.referrals.approvals import CONFIRM, REJECT, Who, second_approval
 from ui import auth, decide
 from ui.i18n import lang, t
@@ -54,11 +52,6 @@ def decide_prefix(consultation: int) -> str:
 
 def reason_key(proposal: int) -> str:
     return key("second_reason", proposal)
-
-
-def store() -> AuditStore:
-    """The audit database the app records into (its shared store)."""
-    return shared_store(load_settings())
 
 
 @dataclass(frozen=True)
@@ -98,7 +91,9 @@ def second(proposal: int, step: str) -> None:
     reason = str(st.session_state.get(reason_key(proposal)) or "")
     who = Who(user.username, user.role)
     try:
-        record = second_approval(store(), proposal, step, who, reason, channel="ui", lang=lang())
+        record = second_approval(
+            shared_store(), proposal, step, who, reason, channel="ui", lang=lang()
+        )
     except AuditRequestError as exc:
         found[key("second", proposal)] = Note(text=str(exc))
         return
@@ -122,5 +117,4 @@ __all__ = [
     "record_decision",
     "rt",
     "second",
-    "store",
 ]

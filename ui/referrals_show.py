@@ -20,6 +20,7 @@ import streamlit as st
 from engine.audit.decisions import recommendation
 from engine.audit.errors import AuditRequestError
 from engine.audit.memo import credit_memo_html
+from engine.audit.recording import shared_store
 from engine.backtest.module_text import money
 from engine.labels import number, topic_value_label
 from engine.policy.checks import REASON_CHARS
@@ -40,7 +41,6 @@ from ui.referrals import (
     record_decision,
     rt,
     second,
-    store,
 )
 
 MEMO_HEIGHT = 720
@@ -172,7 +172,7 @@ def memo_view(consultation: int) -> None:
     app's."""
     st.markdown(f"**{rt('memo')}**")
     try:
-        html = credit_memo_html(store(), consultation, lang())
+        html = credit_memo_html(shared_store(), consultation, lang())
     except AuditRequestError as exc:
         st.error(plain(exc), icon=":material/warning:")
         return
@@ -185,7 +185,7 @@ def memo_view(consultation: int) -> None:
 def decision_form(entry: Waiting) -> None:
     """The final decision on the request, starting at the recommendation."""
     prefix = decide_prefix(entry.consultation)
-    found = store().get(entry.consultation)
+    found = shared_store().get(entry.consultation)
     decide.seed(prefix, entry.consultation, recommendation((found.payload or {})["result"]))
     intro = rt("decide_intro", id=entry.consultation)
     decide.form(prefix, intro, lambda: record_decision(entry.consultation))

@@ -11,7 +11,6 @@ WebSocket, which cannot.
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import streamlit as st
@@ -20,17 +19,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from engine.audit.config import load_settings
-from engine.audit.store import AuditStore
+from engine.audit.recording import shared_store
 from engine.web_sessions import COOKIE, claim
 
 CLAIM_PATH = "/_session/claim"
 MAX_CODE_BYTES = 256
-
-
-@functools.cache
-def _store() -> AuditStore:
-    return AuditStore.from_settings(load_settings())
 
 
 async def claim_cookie(request: Request) -> JSONResponse:
@@ -39,7 +32,7 @@ async def claim_cookie(request: Request) -> JSONResponse:
     code = body[: MAX_CODE_BYTES + 1].decode(errors="replace").strip()
     claimed = None
     if 0 < len(code) <= MAX_CODE_BYTES:
-        claimed = await run_in_threadpool(claim, _store(), code)
+        claimed = await run_in_threadpool(claim, shared_store(), code)
     if claimed is None:
         return JSONResponse({"error": "invalid or spent sign-in code"}, status_code=400)
     token, seconds = claimed

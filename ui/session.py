@@ -23,10 +23,8 @@ from typing import Any
 
 import streamlit as st
 
-from engine.audit.config import load_settings
 from engine.audit.errors import AuditError
 from engine.audit.recording import shared_store
-from engine.audit.store import AuditStore
 from engine.errors import SalesExpertError
 from engine.users import User, load_users, users_path
 from engine.web_sessions import COOKIE, end, open_session, resume, save_state
@@ -45,10 +43,6 @@ PROBLEM_KEY = "_web_session_problem"
 USER_KEY = "user"
 
 
-def _store() -> AuditStore:
-    return shared_store(load_settings())
-
-
 def restore() -> None:
     """Sign a new browser session in again from its cookie (once per Streamlit session)."""
     if st.session_state.get(CHECKED_KEY):
@@ -58,7 +52,7 @@ def restore() -> None:
     if not token or st.session_state.get(USER_KEY) is not None:
         return
     try:
-        found = resume(_store(), token)
+        found = resume(shared_store(), token)
         stored = load_users(users_path()).get(found.username) if found else None
     except (SalesExpertError, OSError, ValueError):
         return  # no session then: the sign-in page asks for the password
@@ -82,7 +76,7 @@ def _put_back(state: dict[str, Any]) -> None:
 def begin(user: User) -> None:
     """Open the server-side session of a user who just signed in (a sign-in callback)."""
     try:
-        session_id, code = open_session(_store(), user.username)
+        session_id, code = open_session(shared_store(), user.username)
     except (AuditError, OSError) as exc:
         st.session_state[PROBLEM_KEY] = plain(exc)
         return
@@ -121,7 +115,7 @@ def keep() -> None:
     if text == st.session_state.get(SAVED_KEY):
         return
     try:
-        save_state(_store(), str(session_id), json.loads(text))
+        save_state(shared_store(), str(session_id), json.loads(text))
     except (AuditError, OSError):
         return  # kept next time: what is typed is still in this browser session
     st.session_state[SAVED_KEY] = text
@@ -132,7 +126,7 @@ def close() -> None:
     session_id = st.session_state.get(SESSION_KEY)
     if session_id:
         with contextlib.suppress(AuditError, OSError):  # the cookie still expires at its time
-            end(_store(), str(session_id))
+            end(shared_store(), str(session_id))
 
 
 __all__ = ["begin", "close", "hand_over", "keep", "restore"]

@@ -7,7 +7,7 @@ import atexit
 import os
 import threading
 
-from engine.audit.config import AuditSettings, check_role
+from engine.audit.config import AuditSettings, check_role, load_settings
 from engine.audit.records import AuditRecord
 from engine.audit.store import AuditStore
 from engine.compiler import CompiledRuleBase
@@ -18,10 +18,12 @@ _STORES: dict[tuple[int, str], AuditStore] = {}
 _LOCK = threading.Lock()
 
 
-def shared_store(settings: AuditSettings) -> AuditStore:
-    """The process's store for the configured database. Keyed by process id as well: a forked
+def shared_store(settings: AuditSettings | None = None) -> AuditStore:
+    """The process's store for the configured database (``settings``, else the configured
+    ones: what every page of the web app records into). Keyed by process id as well: a forked
     batch worker inherits its parent's stores and must open its own connection rather than
     use (or close) one that belongs to the parent."""
+    settings = settings or load_settings()
     key = (os.getpid(), settings.database_url)
     with _LOCK:
         store = _STORES.get(key)

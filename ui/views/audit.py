@@ -16,7 +16,6 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from engine.audit.config import load_settings
 from engine.audit.errors import AuditError, AuditRequestError
 from engine.audit.recording import shared_store
 from engine.audit.records import KINDS, AuditRecord, RecordFilter
@@ -35,10 +34,6 @@ PAGE = "audit"
 FILTER = f"{PAGE}_filter"
 FILTER_ERRORS = f"{PAGE}_filter_errors"
 LIMIT = 500
-
-
-def store() -> AuditStore:
-    return shared_store(load_settings())
 
 
 def _day(value: Any) -> str | None:
@@ -278,7 +273,7 @@ def render() -> None:
     st.title(t("page.audit.title"))
     st.caption(t("page.audit.intro"))
     try:
-        audit = store()
+        audit = shared_store()
     except AuditError as exc:
         st.error(t("audit.unavailable", problem=plain(exc)))
         return

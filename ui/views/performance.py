@@ -14,7 +14,6 @@ import datetime as dt
 
 import streamlit as st
 
-from engine.audit.config import load_settings
 from engine.audit.errors import AuditError
 from engine.audit.recording import shared_store
 from engine.audit.records import CHANNELS
@@ -94,7 +93,7 @@ def from_store() -> Measured | None:
     """The recorded consultations: the database opened, the request gathered and measured
     (again only when the request or the database changed)."""
     try:
-        audit = shared_store(load_settings())
+        audit = shared_store()
         versions = recorded_versions(audit)
         records = audit.count()
     except AuditError as exc:

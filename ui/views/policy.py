@@ -16,6 +16,7 @@ from __future__ import annotations
 import streamlit as st
 
 from engine.audit.errors import AuditError
+from engine.audit.recording import shared_store
 from engine.audit.store import AuditStore
 from engine.policy.drafts import list_drafts
 from engine.policy.history import shifts
@@ -26,7 +27,7 @@ from engine.users import User
 from ui import auth, policy_params, policy_show, policy_simulate
 from ui.i18n import t
 from ui.inert import plain
-from ui.policy import PAGE, may_draft, pt, store
+from ui.policy import PAGE, may_draft, pt
 
 
 def draft_view(audit: AuditStore, draft: Draft, live: LivePolicy, user: User) -> None:
@@ -72,7 +73,7 @@ def render() -> None:
     st.title(t("page.policy.title"))
     st.caption(t("page.policy.intro"))
     try:
-        audit = store()
+        audit = shared_store()
         live = live_policy(audit)
         st.subheader(pt("live.title"))
         policy_show.live_line(live)

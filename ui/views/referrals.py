@@ -16,11 +16,12 @@ from __future__ import annotations
 import streamlit as st
 
 from engine.audit.errors import AuditError
+from engine.audit.recording import shared_store
 from engine.referrals.queue import referral_queue
 from ui import auth, referrals_show
 from ui.i18n import kb, lang, t
 from ui.inert import plain
-from ui.referrals import PAGE, rt, store
+from ui.referrals import PAGE, rt
 
 
 def render() -> None:
@@ -28,7 +29,7 @@ def render() -> None:
     st.title(t("page.referrals.title"))
     st.caption(t("page.referrals.intro"))
     try:
-        entries = referral_queue(store())
+        entries = referral_queue(shared_store())
         if not entries:
             st.info(kb().text("referrals.queue.empty", lang()), icon=":material/check_circle:")
             referrals_show.done_note()
