@@ -66,6 +66,7 @@ class FastDriver:
         self._definition = _dumps(definition)
         with DURABLE_LOCK:
             self._handle = core.create_ruleset(RULESET, self._definition)
+        self._known = {rid: plan.known for rid, plan in compiled.plans.items() if plan.known}
         self._texts: dict[tuple[str, Any], str] = {}
         """The JSON of each category conclusion in this session, "" for one the core said no
         pattern accepts (which depends on the fact alone): bounded by the rule base."""
@@ -78,36 +79,50 @@ class FastDriver:
         if not facts or facts[0]["t"] != CASE_FACT:
             raise EngineError("a session must start with the case fact (it anchors the session)")
         stored: list[str] = []
+        sections = {fact["t"]: fact for fact in facts}
         with DURABLE_LOCK:
             try:
                 for fact in facts:
                     text = _dumps({**fact, "id": fact["t"]})
-                    self._assert(firing, text, stored)
+                    self._assert(firing, text, stored, sections)
             except BaseException:
                 self._discard_session()
                 raise
             if firing.errors or not self._emptied(stored):
                 self._discard_session()
 
-    def _assert(self, firing: Firing, text: str, stored: list[str]) -> None:
+    def _assert(
+        self, firing: Firing, text: str, stored: list[str], sections: dict[str, Fact]
+    ) -> None:
         code, state_handle = core.assert_fact(self._handle, text)
         if code == _NOT_HANDLED:
             return  # no rule looks at this fact: not an error, and the core did not store it
         if code == _OBSERVED:
             raise EngineError(f"fact asserted twice: {text}")
         stored.append(text)
-        self._drain(firing, state_handle if code != _QUEUED else 0, stored)
+        self._drain(firing, state_handle if code != _QUEUED else 0, stored, sections)
 
-    def _drain(self, firing: Firing, state_handle: int, stored: list[str]) -> None:
-        """Fire activations until the agenda is empty (the hot loop: kept flat on purpose)."""
+    def _drain(
+        self, firing: Firing, state_handle: int, stored: list[str], sections: dict[str, Fact]
+    ) -> None:
+        """Fire activations until the agenda is empty (the hot loop: kept flat on purpose).
+
+        A message holds one activation, ``{"RULE-ID":{pattern: fact, ...}}``. Most rules match
+        only case sections and fixed concluded values (``RulePlan.known``): their facts are
+        taken from the consultation's own rather than decoded from the message, which repeats
+        a whole case section at every activation."""
         handle, fire, assert_fact, loads = self._handle, firing.fire, core.assert_fact, orjson.loads
-        store, texts = stored.append, self._texts
+        store, texts, knowns = stored.append, self._texts, self._known
         started = core.start_action_for_state(handle, state_handle)
         message = started[1] if started else None
         while message:
-            for rule_id, matched in loads(message).items():
-                if rule_id == ANCHOR_RULE:
-                    continue
+            rule_id = message[2 : message.index('"', 2)]
+            known = knowns.get(rule_id)
+            if known is not None:
+                matched = {name: fixed or sections[kind] for name, kind, fixed in known}
+            else:
+                rule_id, matched = next(iter(loads(message).items()))
+            if rule_id != ANCHOR_RULE:
                 for fact in fire(rule_id, matched):
                     key = (fact.topic, fact.value)
                     text = texts.get(key)

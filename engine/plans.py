@@ -43,6 +43,11 @@ consultation (nothing changes a recorded fact), and the (topic, value) key of th
 matched. Made once per rule, pattern and value: bounded by the rule base."""
 
 
+Known = tuple[tuple[str, str, dict[str, Any] | None], ...]
+"""Per pattern of a rule whose matched facts are known without reading them back from the
+core: (pattern name, fact type, the concluded fact it matches or None for a case section)."""
+
+
 @dataclass(frozen=True, eq=False)
 class RulePlan:
     rule: Rule
@@ -50,6 +55,10 @@ class RulePlan:
     """(pattern name, fact type, attributes read, and — for a pattern that reads only a
     concluded topic's value — its shared trace records) for each pattern."""
     concludes: tuple[ConclusionPlan, ...]
+    known: Known | None = None
+    """When every pattern matches either a case section (a consultation has one fact of each)
+    or one fixed value of a concluded topic, the facts any activation of the rule matched:
+    the driver then need not decode them from the core's message."""
 
 
 def _formula_fields(expr: object, out: dict[str, list[str]]) -> None:
@@ -95,4 +104,18 @@ def plan_rule(rule: Rule, kb: Knowledge, consumed: frozenset[str]) -> RulePlan:
         names = tuple(dict.fromkeys(read[pattern.name]))
         category = pattern.fact in kb.topics and names == ("value",)
         reads.append((pattern.name, pattern.fact, names, {} if category else None))
-    return RulePlan(rule, tuple(reads), tuple(concludes))
+    return RulePlan(rule, tuple(reads), tuple(concludes), _known(rule, kb))
+
+
+def _known(rule: Rule, kb: Knowledge) -> Known | None:
+    """The rule's matched facts, if its patterns alone determine them (``RulePlan.known``)."""
+    known: list[tuple[str, str, dict[str, Any] | None]] = []
+    for pattern in rule.when:
+        if pattern.fact not in kb.topics:  # a case section: the consultation's one such fact
+            known.append((pattern.name, pattern.fact, None))
+            continue
+        values = [t.value for t in pattern.tests if t.field == "value" and t.op == "eq"]
+        if not values:  # a band, a list or a number: only the core's message says which
+            return None
+        known.append((pattern.name, pattern.fact, {"t": pattern.fact, "value": values[0]}))
+    return tuple(known)

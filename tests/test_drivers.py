@@ -12,6 +12,7 @@ import pytest
 from benchmarks.cases import generate_cases
 from engine import Engine, RuleConflictError, default_engine
 from engine.fastpath import FastDriver
+from engine.host import ANCHOR_RULE
 from tests.conftest import customer, golden_cases, load_golden
 
 
@@ -95,3 +96,39 @@ def test_a_conclusion_the_core_refused_is_not_offered_to_it_again(
     assert len(categories) == len(set(categories))  # each offered once in this session
     for case in cases[:10]:  # and the results are still those of the stock path
         assert engine.consult(case).model_dump_json() == stock().consult(case).model_dump_json()
+
+
+def test_rules_whose_matches_are_known_are_not_decoded_and_match_the_same_facts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Activations of rules that match only case sections and fixed concluded values take their
+    facts from the consultation, not from the core's message: the same facts as decoded."""
+    import engine.fastpath as fastpath
+
+    plans = default_engine().compiled.plans
+    assert plans["GR-001"].known == (("customer", "customer", None),)
+    in_band = [p for p in plans.values() if p.known is None]
+    assert in_band, "some rule must match a band or a list of values"
+    decoded: list[str] = []
+    real_loads = fastpath.orjson.loads
+
+    class Spy:
+        dumps = staticmethod(fastpath.orjson.dumps)
+
+        @staticmethod
+        def loads(message: str) -> Any:
+            decoded.append(next(iter(real_loads(message))))
+            return real_loads(message)
+
+    monkeypatch.setattr(fastpath, "orjson", Spy)
+    decoding_all = Engine(default_engine().compiled)
+    assert isinstance(decoding_all.driver, FastDriver)
+    decoding_all.driver._known.clear()  # every activation decoded from the core's message
+    knowing = Engine(default_engine().compiled)
+    for case in generate_cases(150, seed=5):
+        before = len(decoded)
+        reference = decoding_all.consult(case, what_if=False).model_dump_json()
+        every = len(decoded) - before
+        assert knowing.consult(case, what_if=False).model_dump_json() == reference
+        some = [rule for rule in decoded[before + every :] if rule != ANCHOR_RULE]
+        assert len(some) < every and all(plans[rule].known is None for rule in some)
