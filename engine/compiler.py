@@ -92,7 +92,7 @@ class CompiledRuleBase:
         """Per fact type, the attributes any rule tests or any formula reads."""
         found: dict[str, set[str]] = {}
         for plan in self.plans.values():
-            for _, fact_type, names, _ in plan.reads:
+            for _, fact_type, names, _, _ in plan.reads:
                 found.setdefault(fact_type, set()).update(names)
         return {fact_type: frozenset(names) for fact_type, names in found.items()}
 

@@ -80,8 +80,8 @@ class Firing:
         plan = self.plans[rule_id]
         asserted: list[AssertedFact] = []
         confirmed: list[AssertedFact] = []
-        told: list[AssertedFact] = []
-        derived = self.derived
+        told: list[AssertedFact] = asserted if plan.tells_all else []
+        derived, one_valued = self.derived, self.one_valued
         try:
             for conclude in plan.concludes:
                 fixed = conclude.fixed  # a fixed value: its fact and key made once
@@ -95,11 +95,14 @@ class Firing:
                     made = Derived(
                         fact.topic, fact.value, [rule_id], [seq], seq, conclude.weight, computation
                     )
-                    if conclude.one_valued:
-                        self._claim(made)
+                    if conclude.one_valued:  # a second value is a rule conflict
+                        other = one_valued.get(fact.topic)
+                        if other is not None:
+                            raise _conflict(other, made)
+                        one_valued[fact.topic] = made
                     derived[key] = made
                     asserted.append(fact)
-                    if conclude.consumed:
+                    if conclude.told_apart:
                         told.append(fact)
                 else:  # another rule reached it first: this firing confirms it
                     existing.rules.append(rule_id)
@@ -123,22 +126,20 @@ class Firing:
             self.errors.append(FiringBudgetExceeded(message))
         return []
 
-    def _claim(self, made: Derived) -> None:
-        """Record the value of a one-valued topic; a second value is a rule conflict."""
-        other = self.one_valued.get(made.topic)
-        if other is not None:
-            raise RuleConflictError(
-                made.topic, (other.rules[0], other.value), (made.rules[0], made.value)
-            )
-        self.one_valued[made.topic] = made
-
     def _record_step(
         self, step: TraceStep, plan: RulePlan, matched: dict[str, dict[str, Any]]
     ) -> None:
         """Keep the step with the matched facts as the trace shows them (only the attributes
         the rule read), and its chain."""
         records, parents, derived = step.matched, [], self.derived
-        for alias, fact_type, names, shared in plan.reads:
+        for alias, fact_type, names, shared, fixed in plan.reads:
+            if fixed is not None:  # a fixed value of a concluded topic: one record, one key
+                record, key = fixed
+                parent = derived.get(key)
+                if parent is not None:
+                    parents.append(self.chains[parent.seq - 1])
+                records.append(record)
+                continue
             fact = matched.get(alias, _EMPTY)
             if shared is not None:  # a concluded topic's value: records shared per value
                 value = fact.get("value")
@@ -215,3 +216,8 @@ class Firing:
 
 
 _EMPTY: dict[str, Any] = {}
+
+
+def _conflict(other: Derived, made: Derived) -> RuleConflictError:
+    """Two values of a one-valued topic: the first rule's and the second's."""
+    return RuleConflictError(made.topic, (other.rules[0], other.value), (made.rules[0], made.value))

@@ -15,7 +15,7 @@ from engine.trace import AssertedFact, MatchedFact
 from knowledge_base import Knowledge
 from knowledge_base.schema import FieldRef, Formula, Operation
 from rules import Rule
-from rules.schema import Selection
+from rules.schema import Pattern, Selection
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,9 @@ class ConclusionPlan:
     one_valued: bool
     consumed: bool
     """Some rule matches this topic, so the engine must be told about it."""
+    told_apart: bool
+    """Consumed while another conclusion of the rule is not: the firing lists it apart from
+    the rule's other new conclusions (when all are consumed, that list is the new ones)."""
     fixed: tuple[AssertedFact, tuple[str, Any]] | None
     """A fixed-value conclusion's trace record and its key among a consultation's conclusions,
     shared by every consultation; None for a formula's result or a selection."""
@@ -41,6 +44,10 @@ Shared = dict[Any, tuple[MatchedFact, tuple[str, Any]]]
 """Per concluded category value a pattern matched: its trace record, the same for every
 consultation (nothing changes a recorded fact), and the (topic, value) key of the conclusion it
 matched. Made once per rule, pattern and value: bounded by the rule base."""
+Read = tuple[str, str, tuple[str, ...], Shared | None, tuple[MatchedFact, tuple[str, Any]] | None]
+"""How a firing records one pattern's fact: (pattern name, fact type, attributes read, the
+shared records of a pattern that reads only a concluded topic's value, and — when the pattern
+fixes that value — its one record and key)."""
 
 
 Known = tuple[tuple[str, str, dict[str, Any] | None], ...]
@@ -51,10 +58,11 @@ core: (pattern name, fact type, the concluded fact it matches or None for a case
 @dataclass(frozen=True, eq=False)
 class RulePlan:
     rule: Rule
-    reads: tuple[tuple[str, str, tuple[str, ...], Shared | None], ...]
-    """(pattern name, fact type, attributes read, and — for a pattern that reads only a
-    concluded topic's value — its shared trace records) for each pattern."""
+    reads: tuple[Read, ...]
+    """For each pattern, how a firing records its fact (``Read``)."""
     concludes: tuple[ConclusionPlan, ...]
+    tells_all: bool
+    """Every conclusion of the rule is consumed: its new ones are all told to the engine."""
     known: Known | None = None
     """When every pattern matches either a case section (a consultation has one fact of each)
     or one fixed value of a concluded topic, the facts any activation of the rule matched:
@@ -76,6 +84,7 @@ def _fixed(topic: str, value: Any) -> tuple[AssertedFact, tuple[str, Any]]:
 
 def plan_rule(rule: Rule, kb: Knowledge, consumed: frozenset[str]) -> RulePlan:
     read = {p.name: [t.field for t in p.tests] for p in rule.when}
+    tells_all = all(c.topic in consumed for c in rule.then)
     concludes = []
     for conclude in rule.then:
         formula = kb.formulas[conclude.formula] if conclude.formula else None
@@ -94,17 +103,25 @@ def plan_rule(rule: Rule, kb: Knowledge, consumed: frozenset[str]) -> RulePlan:
                 weight=kb.param(conclude.weight) if conclude.weight else 0.0,
                 one_valued=kb.topics[conclude.topic].cardinality == "one",
                 consumed=conclude.topic in consumed,
+                told_apart=conclude.topic in consumed and not tells_all,
                 fixed=None if formula or select else _fixed(conclude.topic, conclude.value),
                 select=select,
                 places=places,
             )
         )
-    reads: list[tuple[str, str, tuple[str, ...], Shared | None]] = []
-    for pattern in rule.when:
-        names = tuple(dict.fromkeys(read[pattern.name]))
-        category = pattern.fact in kb.topics and names == ("value",)
-        reads.append((pattern.name, pattern.fact, names, {} if category else None))
-    return RulePlan(rule, tuple(reads), tuple(concludes), _known(rule, kb))
+    reads = tuple(_read(p, tuple(dict.fromkeys(read[p.name])), kb) for p in rule.when)
+    return RulePlan(rule, reads, tuple(concludes), tells_all, _known(rule, kb))
+
+
+def _read(pattern: Pattern, names: tuple[str, ...], kb: Knowledge) -> Read:
+    if pattern.fact not in kb.topics or names != ("value",):
+        return pattern.name, pattern.fact, names, None, None
+    values = [t.value for t in pattern.tests if t.field == "value" and t.op == "eq"]
+    fixed = None
+    if values:
+        value = values[0]
+        fixed = MatchedFact(pattern.name, pattern.fact, {"value": value}), (pattern.fact, value)
+    return pattern.name, pattern.fact, names, {}, fixed
 
 
 def _known(rule: Rule, kb: Knowledge) -> Known | None:

@@ -37,7 +37,17 @@ def _select(points: dict[str, float], among: str, **policy: Any) -> Any:
         v: i for i, v in enumerate(default_engine().compiled.knowledge.topics[among].value_ids())
     }
     plan = ConclusionPlan(
-        "chosen", None, None, None, 0.0, True, False, None, Selection(among=among, **policy), places
+        topic="chosen",
+        value=None,
+        formula=None,
+        calculate=None,
+        weight=0.0,
+        one_valued=True,
+        consumed=False,
+        told_apart=False,
+        fixed=None,
+        select=Selection(among=among, **policy),
+        places=places,
     )
     fact, computation = firing._selected(plan)
     return fact.value, computation
