@@ -35,7 +35,7 @@ from durable import engine as durable_engine
 
 from benchmarks.cases import generate_cases
 from engine import default_engine
-from engine.compiler import CompiledRuleBase
+from engine.compiler import CompiledRuleBase, core_conclusion, core_fact
 from engine.core import assemble
 from engine.formulas import compile_formula
 from engine.host import ANCHOR_DEFINITION, ANCHOR_RULE, RULESET, SyncHost
@@ -64,7 +64,7 @@ def stock_path(compiled: CompiledRuleBase) -> Run:
                     durable_engine.MessageNotHandledException,
                     durable_engine.MessageObservedException,
                 ):
-                    c.assert_fact({"t": conclude.topic, "value": value})
+                    c.assert_fact(core_conclusion(conclude.topic, value))
 
         return action
 
@@ -81,7 +81,7 @@ def stock_path(compiled: CompiledRuleBase) -> Run:
         try:
             for fact in facts:
                 with contextlib.suppress(durable_engine.MessageNotHandledException):
-                    host.assert_fact(RULESET, {**fact, "sid": sid})
+                    host.assert_fact(RULESET, {**core_fact(fact), "sid": sid})
             return host.get_facts(RULESET, sid)
         finally:
             host.delete_state(RULESET, sid)

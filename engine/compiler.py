@@ -45,9 +45,40 @@ def compile_test(test: Test, kb: Knowledge) -> dict[str, Any]:
     return {"$iany": {name: {"$i": test.value}}}  # contains
 
 
+TYPE_MARK = "_"
+"""Starts the attribute that names a fact's type in the facts the C core sees (``_credit``);
+the case's own attributes are ``[a-z0-9_]+`` words that never start with it."""
+
+
+def type_attribute(fact_type: str) -> str:
+    """The attribute a fact of this type carries for the core, and the one its patterns test.
+
+    The core finds a fact's first tests by hashing attribute names, but compares values one
+    node at a time: a ``t == credit`` test would be weighed against every fact type the rules
+    read (85 nodes) at every assert. An attribute named after the type is found by its hash,
+    and an existence test costs nothing to evaluate: a third of the core's time per
+    consultation."""
+    return TYPE_MARK + fact_type
+
+
+def core_fact(fact: Fact) -> dict[str, Any]:
+    """A fact as the core sees it: its type as an attribute of its own (``type_attribute``),
+    then its attributes; ``t`` stays on the Python side."""
+    out: dict[str, Any] = {type_attribute(fact["t"]): 1}
+    out.update(fact)
+    del out["t"]
+    return out
+
+
+def core_conclusion(topic: str, value: Any) -> dict[str, Any]:
+    """A concluded topic value as the core sees it."""
+    return {type_attribute(topic): 1, "value": value}
+
+
 def compile_pattern(pattern: Pattern, kb: Knowledge) -> dict[str, Any]:
     """A pattern always starts with its fact-type discriminator, as the engine needs."""
-    conditions = [{"t": pattern.fact}] + [compile_test(t, kb) for t in pattern.tests]
+    discriminator = {"$ex": {type_attribute(pattern.fact): 1}}
+    conditions = [discriminator] + [compile_test(t, kb) for t in pattern.tests]
     return {pattern.name: {"$and": conditions}}
 
 

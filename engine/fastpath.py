@@ -36,7 +36,7 @@ from typing import Any
 import durable_rules_engine as core
 import orjson
 
-from engine.compiler import CompiledRuleBase
+from engine.compiler import CompiledRuleBase, core_fact, type_attribute
 from engine.errors import EngineError
 from engine.firing import Firing
 from engine.host import ANCHOR_DEFINITION, ANCHOR_RULE, DURABLE_LOCK, RULESET
@@ -54,7 +54,7 @@ def _conclusion_text(topic: str, value: Any, known: int) -> str:
     is numbered as it first appears in the session (``known``: how many the session has), a
     number is named by its topic and value; short, since the id travels with every activation."""
     identity = f"c{known}" if isinstance(value, str) else f"{topic}={value!r}"
-    return _dumps({"t": topic, "value": value, "id": identity})
+    return _dumps({type_attribute(topic): 1, "value": value, "id": identity})
 
 
 class FastDriver:
@@ -83,7 +83,7 @@ class FastDriver:
         with DURABLE_LOCK:
             try:
                 for fact in facts:
-                    text = _dumps({**fact, "id": fact["t"]})
+                    text = _dumps({**core_fact(fact), "id": fact["t"]})
                     self._assert(firing, text, stored, sections)
             except BaseException:
                 self._discard_session()

@@ -24,7 +24,7 @@ from typing import Any
 
 from durable import engine as durable_engine
 
-from engine.compiler import CompiledRuleBase
+from engine.compiler import CompiledRuleBase, core_conclusion, core_fact, type_attribute
 from engine.errors import EngineError
 from engine.firing import Firing
 from engine.intake import CASE_FACT, Fact
@@ -33,7 +33,7 @@ RULESET = "sales"
 ANCHOR_RULE = "_session"
 """Internal rule that accepts the ``case`` fact, always asserted first, so every session is
 born from a handled fact; it is never in the trace."""
-ANCHOR_DEFINITION = {"all": [{"m": {"t": CASE_FACT}}]}
+ANCHOR_DEFINITION = {"all": [{"m": {"$ex": {type_attribute(CASE_FACT): 1}}}]}
 DURABLE_LOCK = threading.Lock()
 """Serialises every call into durable-rules in this process (threads share one C engine)."""
 
@@ -73,7 +73,7 @@ class StockDriver:
             for fact in firing.fire(rule_id, c._m):
                 # a final conclusion no rule consumes is refused by the engine; the Firing keeps it
                 with contextlib.suppress(durable_engine.MessageNotHandledException):
-                    c.assert_fact({"t": fact.topic, "value": fact.value})
+                    c.assert_fact(core_conclusion(fact.topic, fact.value))
 
         return action
 
@@ -87,7 +87,7 @@ class StockDriver:
             self._active[sid] = firing
             try:
                 for fact in facts:
-                    self._assert(dict(fact, sid=sid))
+                    self._assert(dict(core_fact(fact), sid=sid))
             finally:
                 del self._active[sid]
                 self._host.delete_state(RULESET, sid)

@@ -132,3 +132,25 @@ def test_rules_whose_matches_are_known_are_not_decoded_and_match_the_same_facts(
         assert knowing.consult(case, what_if=False).model_dump_json() == reference
         some = [rule for rule in decoded[before + every :] if rule != ANCHOR_RULE]
         assert len(some) < every and all(plans[rule].known is None for rule in some)
+
+
+def test_the_core_tells_fact_types_apart_by_an_attribute_named_after_the_type() -> None:
+    """The core hashes attribute names but weighs values node by node: every pattern starts
+    with an existence test on the type's own attribute, and every fact carries it."""
+    from engine.compiler import TYPE_MARK, core_conclusion, core_fact
+    from engine.intake import case_facts, parse_case
+    from knowledge_base.facts import SECTIONS
+
+    compiled = default_engine().compiled
+    first = compiled.definitions["GR-001"]["all"][0]["customer"]["$and"][0]
+    assert first == {"$ex": {"_customer": 1}}
+    for definition in compiled.definitions.values():
+        for pattern in definition["all"]:
+            (conditions,) = pattern.values()
+            assert next(iter(conditions["$and"][0]["$ex"])).startswith(TYPE_MARK)
+    fields = [name for model in SECTIONS.values() for name in model.model_fields]
+    assert fields and not [name for name in fields if name.startswith(TYPE_MARK)]
+    case = parse_case(generate_cases(1, seed=3)[0])
+    credit = next(f for f in compiled.engine_facts(case_facts(case)) if f["t"] == "credit")
+    assert core_fact(credit) == {"_credit": 1, **{k: v for k, v in credit.items() if k != "t"}}
+    assert core_conclusion("risk_level", "high") == {"_risk_level": 1, "value": "high"}
