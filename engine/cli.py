@@ -205,7 +205,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except BrokenPipeError:
         return _quiet_closed_pipe()
-    except (InputError, AuditRequestError) as exc:
+    except InputError as exc:
+        print(f"error: {exc.text(getattr(args, 'lang', 'en'))}", file=sys.stderr)
+        return EXIT_INPUT
+    except AuditRequestError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except SalesExpertError as exc:

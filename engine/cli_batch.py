@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from engine.batch import OUTPUT_COLUMNS, BatchOptions, input_columns, run_batch
-from engine.batch.cluster import check_cluster
+from engine.batch.cluster import cluster_address_ok
 from engine.batch.mapping import HEAD_COLUMNS, LIST_SEPARATOR
 from engine.cli_authority import recording_identity
 from engine.csv_safe import csv_text
@@ -101,6 +101,13 @@ def _columns(lang: str) -> None:
         print(f"  {column.name:<37} {column.description}")
 
 
+def _refused(field: str, given: str | None, key: str, lang: str) -> InputError:
+    """A refusal of the command line, worded in its language (``batch.error.<key>``)."""
+    return InputError(
+        [FieldProblem(field, given, load_knowledge().text(f"batch.error.{key}", lang))]
+    )
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     if args.template:
         _template()
@@ -109,15 +116,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
         _columns(args.lang)
         return 0
     if not args.input or not args.out:
-        raise InputError(
-            [FieldProblem("input/--out", None, "give an input file and --out, or --template")]
-        )
+        raise _refused("input/--out", None, "need_input", args.lang)
     source = Path(args.input)
     if not source.is_file():
-        raise InputError([FieldProblem("input", str(source), "no such file")])
-    problem = check_cluster(args.cluster) if args.cluster else None
-    if problem is not None:
-        raise InputError([FieldProblem("--cluster", args.cluster, problem)])
+        raise _refused("input", str(source), "no_input", args.lang)
+    if args.cluster and not cluster_address_ok(args.cluster):
+        raise _refused("--cluster", args.cluster, "cluster", args.lang)
     record = False if args.no_record else None
     actor, role = recording_identity(args.actor, args.role, record=record, lang=args.lang)
     options = BatchOptions(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import reprlib
 from dataclasses import dataclass
 
+from knowledge_base import load_knowledge
 from knowledge_base.errors import KnowledgeBaseError, SalesExpertError
 
 EXCERPT_CHARS = 60
@@ -76,6 +77,13 @@ class FieldProblem:
         given = "" if self.value is None else f" (got {self.shown_value})"
         return f"{self.shown_field}: {self.message}{given}"
 
+    def text(self, lang: str) -> str:
+        """The problem as a line in ``lang`` (its message is worded by whoever found it)."""
+        kb = load_knowledge()
+        given = "" if self.value is None else kb.text("input.got", lang, value=self.shown_value)
+        separator = "：" if lang == "zh" else ": "
+        return f"{self.shown_field}{separator}{self.message}{given}"
+
 
 class InputError(SalesExpertError):
     """A case failed validation. ``problems`` names the fields that were wrong; ``total``
@@ -91,6 +99,19 @@ class InputError(SalesExpertError):
         if self.total > len(lines):
             lines.append(f"  - … and {self.total - len(lines):,} more")
         super().__init__(f"invalid case, {self.total:,} problem(s):\n" + "\n".join(lines))
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang``, as a command prints it: a heading, then a line a problem.
+        A subclass that words its whole message itself (its own ``__str__``) keeps it."""
+        if type(self).__str__ is not InputError.__str__:
+            return str(self)
+        kb = load_knowledge()
+        lines = [kb.text("input.invalid", lang, count=self.total)]
+        lines += [f"  - {p.text(lang)}" for p in self.problems[:MAX_PROBLEMS_SHOWN]]
+        shown = min(len(self.problems), MAX_PROBLEMS_SHOWN)
+        if self.total > shown:
+            lines.append("  - " + kb.text("input.more", lang, count=self.total - shown))
+        return "\n".join(lines)
 
 
 class EngineError(SalesExpertError):

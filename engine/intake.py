@@ -11,15 +11,16 @@ import difflib
 import functools
 import itertools
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from engine.errors import FieldProblem, InputError
+from engine.labels import number
 from engine.safe_load import read_data_file, refuse
-from knowledge_base import load_knowledge
+from knowledge_base import Knowledge, load_knowledge
 from knowledge_base.facts import SECTIONS, Case
 
 Fact = dict[str, Any]
@@ -34,7 +35,8 @@ def read_case_file(path: Path, lang: str = "en") -> dict[str, Any]:
     return data
 
 
-def _known_fields(loc: tuple[Any, ...]) -> list[str]:
+def _known_models(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model that holds the field ``loc`` names (its last part), if the walk finds it."""
     model: type[BaseModel] = Case
     for part in loc[:-1]:
         field = model.model_fields.get(str(part))
@@ -43,9 +45,14 @@ def _known_fields(loc: tuple[Any, ...]) -> list[str]:
         if nested is None:
             nested = SECTIONS.get(str(part))
         if nested is None:
-            return []
+            return None
         model = nested
-    return list(model.model_fields)
+    return model
+
+
+def _known_fields(loc: tuple[Any, ...]) -> list[str]:
+    model = _known_models(loc)
+    return list(model.model_fields) if model is not None else []
 
 
 MAX_PROBLEMS_KEPT = 100
@@ -54,21 +61,68 @@ MAX_PROBLEMS_KEPT = 100
 
 
 def _problem(error: Any, lang: str = "en") -> FieldProblem:
+    given = error.get("input") if error["type"] != "missing" else None
+    return FieldProblem(".".join(str(p) for p in error["loc"]), given, problem_message(error, lang))
+
+
+def problem_message(error: Mapping[str, Any], lang: str = "en") -> str:
+    """A validation error of the case model in ``lang``: the case's own checks and the model's
+    (required, ranges, allowed values, types) from the knowledge base's ``validation`` texts,
+    with their limits shown as people read them; anything else in the model's own words."""
     loc = tuple(error["loc"])
-    field = ".".join(str(p) for p in loc)
-    message = str(error["msg"])
-    translated = f"validation.{error['type']}"  # the case's own checks, in both languages
-    if translated in load_knowledge().texts[lang]:
-        message = load_knowledge().text(translated, lang, **error.get("ctx", {}))
-    elif error["type"] == "extra_forbidden":
-        known = _known_fields(loc)
-        name = str(loc[-1])  # made up by the user: compared only if it could be a field name
-        close = difflib.get_close_matches(name, known, n=1) if len(name) <= 100 else []
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        message = f"unknown field{hint} Allowed: {', '.join(known)}"
-    elif error["type"] == "missing":
-        message = "is required"
-    return FieldProblem(field, error.get("input") if error["type"] != "missing" else None, message)
+    kind = str(error["type"])
+    kb = load_knowledge()
+    if kind == "extra_forbidden":
+        return _unknown_field(loc, kb, lang)
+    if f"validation.{kind}" in kb.texts[lang]:
+        return kb.text(f"validation.{kind}", lang, **_shown_context(error, loc, kb, lang))
+    return str(error["msg"])
+
+
+_LIMITS = ("ge", "le", "gt", "lt")
+"""The context of a range error that holds a number: shown grouped (1,000,000, not 1e6)."""
+
+
+def _shown_context(
+    error: Mapping[str, Any], loc: tuple[Any, ...], kb: Knowledge, lang: str
+) -> dict[str, Any]:
+    context = dict(error.get("ctx") or {})
+    for name in _LIMITS:
+        if isinstance(context.get(name), int | float):
+            context[name] = number(context[name])
+    if "expected" in context:
+        allowed = _allowed_values(loc)
+        if allowed:
+            separator = kb.text("validation.list_separator", lang)
+            context["expected"] = separator.join(allowed)
+    return context
+
+
+def _unknown_field(loc: tuple[Any, ...], kb: Knowledge, lang: str) -> str:
+    known = _known_fields(loc)
+    name = str(loc[-1])  # made up by the user: compared only if it could be a field name
+    close = difflib.get_close_matches(name, known, n=1) if len(name) <= 100 else []
+    hint = kb.text("validation.extra_forbidden_hint", lang, name=close[0]) if close else ""
+    allowed = kb.text("validation.list_separator", lang).join(known)
+    return kb.text("validation.extra_forbidden", lang, hint=hint, allowed=allowed)
+
+
+def _allowed_values(loc: tuple[Any, ...]) -> list[str]:
+    """The values a field of fixed choices takes, as a case file writes them ([] if unknown):
+    the loc of a list item ends with its index."""
+    path = loc[:-1] if loc and isinstance(loc[-1], int) else loc
+    if not path:
+        return []
+    models = _known_models(path)
+    info = models.model_fields.get(str(path[-1])) if models is not None else None
+    return [str(v) for v in _literals(info.annotation)] if info is not None else []
+
+
+def _literals(annotation: Any) -> list[Any]:
+    """The choices of ``Literal[...]``, also inside ``X | None`` and ``list[...]``."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return list(typing.get_args(annotation))
+    return [v for arg in typing.get_args(annotation) for v in _literals(arg)]
 
 
 def parse_case(case: Case | dict[str, Any], lang: str = "en") -> Case:

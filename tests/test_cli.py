@@ -83,3 +83,29 @@ def test_lint_passes_on_the_shipped_rule_base() -> None:
     done = run_cli("lint")
     assert done.returncode == 0, done.stdout
     assert "Rule base is clean" in done.stdout
+
+
+def test_batch_refuses_a_bad_command_line_in_its_language(tmp_path: Path) -> None:
+    book = tmp_path / "book.csv"
+    book.write_text("customer.id\n1\n", encoding="utf-8")
+    out = str(tmp_path / "out.csv")
+    for args, zh, en in (
+        ((), "input/--out：请指定输入文件和 --out，或使用 --template", "input/--out: give an"),
+        (
+            (str(tmp_path / "none.csv"), "--out", out),
+            "input：文件不存在（收到的是 ",
+            "input: no such file (got ",
+        ),
+        (
+            (str(book), "--out", out, "--cluster", "yarn"),
+            "--cluster：请使用 `local` 或 `dask://HOST:PORT`（调度器的地址与端口）"
+            "（收到的是 'yarn'）",
+            "--cluster: use `local` or `dask://HOST:PORT` (the scheduler) (got 'yarn')",
+        ),
+    ):
+        chinese = run_cli("batch", *args, "--lang", "zh")
+        assert chinese.returncode == 2
+        assert chinese.stderr.startswith(f"error: 输入有误，共 1 处：\n  - {zh}")
+        english = run_cli("batch", *args)
+        assert english.stderr.startswith(f"error: invalid input, 1 problem(s):\n  - {en}")
+    assert not (tmp_path / "out.csv").exists()

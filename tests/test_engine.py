@@ -217,23 +217,54 @@ def test_a_rule_on_an_unknown_field_is_refused_at_compile_time(
 
 
 @pytest.mark.parametrize(
-    ("field", "value", "message"),
+    ("field", "value", "message", "chinese"),
     [
-        ("annual_purchases", -5, "greater than or equal to 0"),
-        ("nature", "alien", "'government', 'special_company', 'company', 'individual'"),
-        ("gross_margin_pct", "lots", "valid number"),
-        ("days_since_last_purchse", 3, "did you mean 'days_since_last_purchase'"),
+        ("annual_purchases", -5, "must be 0 or more", "须不小于 0"),
+        (
+            "nature",
+            "alien",
+            "must be one of: government, special_company, company, individual, partner",
+            "须为以下之一：government、special_company、company、individual、partner",
+        ),
+        ("gross_margin_pct", "lots", "must be a valid number", "必须是有效的数字"),
+        (
+            "days_since_last_purchse",
+            3,
+            "unknown field; did you mean 'days_since_last_purchase'? Allowed: id, name, nature",
+            "未知字段（是否要写“days_since_last_purchase”？）；允许的字段：id、name、nature",
+        ),
     ],
 )
 def test_bad_input_names_the_field_the_value_and_what_is_allowed(
-    field: str, value: object, message: str
+    field: str, value: object, message: str, chinese: str
 ) -> None:
-    with pytest.raises(InputError) as caught:
-        consult({"customer": customer(**{field: value})})
-    problem = caught.value.problems[0]
-    assert problem.field == f"customer.{field}"
-    assert problem.value == value
-    assert message in problem.message
+    for lang, wanted in (("en", message), ("zh", chinese)):
+        with pytest.raises(InputError) as caught:
+            default_engine().consult({"customer": customer(**{field: value})}, lang)
+        problem = caught.value.problems[0]
+        assert problem.field == f"customer.{field}"
+        assert problem.value == value
+        assert problem.message.startswith(wanted)
+
+
+def test_a_command_prints_input_problems_in_its_language() -> None:
+    """Headings, the value given and the model's own checks: none left in English."""
+    data = customer(annual_purchases=2_000_000_000_000)
+    del data["name"]
+    with pytest.raises(InputError) as problem:
+        default_engine().consult({"customer": data}, "zh")
+    assert problem.value.text("zh") == (
+        "输入有误，共 2 处：\n"
+        "  - customer.name：必填\n"
+        "  - customer.annual_purchases：须不大于 1,000,000,000,000（收到的是 2000000000000）"
+    )
+    with pytest.raises(InputError) as english:
+        default_engine().consult({"customer": data})
+    assert english.value.text("en") == (
+        "invalid input, 2 problem(s):\n"
+        "  - customer.name: is required\n"
+        "  - customer.annual_purchases: must be 1,000,000,000,000 or less (got 2000000000000)"
+    )
 
 
 def test_missing_required_field_is_reported() -> None:

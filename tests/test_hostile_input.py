@@ -287,7 +287,7 @@ def test_a_long_name_is_quoted_as_a_short_excerpt(tmp_path: Path) -> None:
     path = _write_yaml(tmp_path / "long_name.yaml", {"customer": customer(name="N" * 900_000)})
     run = consult_file(path, tmp_path)
     assert run.code == 2
-    assert "customer.name: String should have at most 200 characters" in run.stderr
+    assert "customer.name: must have at most 200 characters" in run.stderr
     assert "N" * EXCERPT_CHARS not in run.stderr and "NNNN…" in run.stderr
     assert len(run.stderr) < 400
     assert "customer.name" in ui_problems(path)
@@ -321,7 +321,7 @@ def test_a_hundred_thousand_bad_list_items_are_one_short_problem(tmp_path: Path)
     path.write_text(json.dumps(case))
     run = consult_file(path, tmp_path)
     assert run.code == 2
-    assert "deal.objections: List should have at most 100 items" in run.stderr
+    assert "deal.objections: must have at most 100 items" in run.stderr
     assert len(run.stderr) < MESSAGE_CHARS
     assert "deal.objections" in ui_problems(path)
 

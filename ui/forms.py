@@ -24,7 +24,7 @@ import streamlit as st
 from pydantic import BaseModel, ValidationError
 
 from engine.errors import MAX_PROBLEMS_SHOWN, InputError
-from engine.intake import MAX_PROBLEMS_KEPT
+from engine.intake import MAX_PROBLEMS_KEPT, problem_message
 from engine.labels import field_label, field_unit, value_label
 from ui.i18n import kb, labeller, lang, t, t_or
 from ui.inert import plain
@@ -257,13 +257,12 @@ _CONTEXT = ("ge", "le", "gt", "lt", "min_length", "max_length")
 
 
 def _message(error: Mapping[str, Any]) -> str:
-    """A pydantic error in the current language (its English text if the type is not known)."""
-    own = f"validation.{error['type']}"  # the case's own checks across fields
-    if own in kb().texts["en"]:
-        return kb().text(own, lang(), **(error.get("ctx") or {}))
+    """A pydantic error in the current language: the form's own short wording of a field's
+    check (``ui.problem.*``, shown under the field), else the engine's (the case's checks
+    across fields, allowed values, types)."""
     context = {k: v for k, v in (error.get("ctx") or {}).items() if k in _CONTEXT}
     shown = {k: value_label("", "", v, kb(), lang()) for k, v in context.items()}
-    return t_or(f"problem.{error['type']}", plain(error["msg"]), **shown)
+    return t_or(f"problem.{error['type']}", plain(problem_message(error, lang())), **shown)
 
 
 def validate_section(

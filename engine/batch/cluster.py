@@ -27,14 +27,13 @@ RETRIES = 2
 """Times a chunk that raised is tried again (a worker lost mid-chunk is recomputed anyway)."""
 
 
-def check_cluster(address: str) -> str | None:
-    """What is wrong with a ``--cluster`` address, or None: ``local`` or ``dask://HOST:PORT``."""
+def cluster_address_ok(address: str) -> bool:
+    """Whether a ``--cluster`` address is ``local`` or ``dask://HOST:PORT``; the commands word
+    the refusal in their own language."""
     if address == "local":
-        return None
+        return True
     found = ADDRESS.match(address)
-    if found is None or not 1 <= int(found["port"]) <= 65535:
-        return f"--cluster {address!r}: use `local` or `dask://HOST:PORT` (the scheduler)"
-    return None
+    return found is not None and 1 <= int(found["port"]) <= 65535
 
 
 class ClusterPool(Generic[J, R]):
@@ -53,7 +52,7 @@ class ClusterPool(Generic[J, R]):
             self._client: Any = distributed.Client(self._cluster)
         else:
             found = ADDRESS.match(address)
-            assert found is not None  # checked by check_cluster before the run
+            assert found is not None  # checked by cluster_address_ok before the run
             self._client = distributed.Client(
                 f"tcp://{found['host']}:{found['port']}", timeout="30s"
             )
@@ -78,4 +77,4 @@ class ClusterPool(Generic[J, R]):
             self._cluster.close()
 
 
-__all__ = ["ClusterPool", "check_cluster"]
+__all__ = ["ClusterPool", "cluster_address_ok"]

@@ -348,7 +348,7 @@ def chunk_pool(
     workers: int, work: Callable[[J], R], cluster: str | None = None
 ) -> WorkerPool[J, R] | ClusterPool[J, R]:
     """The chunks' workers, one choice for a batch run and a policy simulation: this machine's
-    processes, or a Dask cluster at an address ``check_cluster`` has accepted (``ClusterPool``
+    processes, or a Dask cluster at an address ``cluster_address_ok`` has accepted (``ClusterPool``
     loads Dask, so a run without a cluster never does)."""
     if cluster is None:
         return WorkerPool(workers, work)

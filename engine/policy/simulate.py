@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.backtest.credit import DEFAULT_COST_BAD, DEFAULT_COST_GOOD_REJECTED
-from engine.batch.cluster import check_cluster
+from engine.batch.cluster import cluster_address_ok
 from engine.batch.mapping import ERROR_HEADER, row_to_case
 from engine.batch.paths import same_file
 from engine.batch.runner import batched, chunk_pool, error_rows, row_problems
@@ -149,9 +149,9 @@ def _check_files(book: Path, outcomes: Path | None, errors: Path | None, lang: s
 
 
 def check_cluster_option(cluster: str | None, lang: str) -> None:
-    """A ``--cluster`` address as ``sales-expert batch`` takes it (``check_cluster``: ``local``
+    """A ``--cluster`` address as ``sales-expert batch`` takes it (``cluster_address_ok``: ``local``
     or ``dask://HOST:PORT``), refused in the request's language before anything runs."""
-    if cluster is not None and check_cluster(cluster) is not None:
+    if cluster is not None and not cluster_address_ok(cluster):
         key = "policy_simulate.error.cluster"
         raise refuse("--cluster", key, lang, value=excerpt(cluster))
 
