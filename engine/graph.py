@@ -19,6 +19,7 @@ from typing import Any
 from engine.labels import field_label, topic_value_label, value_label
 from engine.trace import TraceStep
 from knowledge_base import Knowledge
+from knowledge_base.schema import MODULES
 from rules import Rule
 
 INPUT_STYLE = 'shape=ellipse, style=filled, fillcolor="#fff3cd"'
@@ -235,6 +236,15 @@ def _upstream(rules: Sequence[Rule], topic: str, depth: int) -> list[Rule]:
         wanted = [p.fact for r in found for p in r.when if p.fact not in seen]
         seen |= set(wanted)
     return [r for r in rules if r.id in chosen]
+
+
+def concluded_topics(rules: Iterable[Rule], kb: Knowledge) -> list[str]:
+    """The topics some rule concludes, by module then in the knowledge base's order: what a
+    graph of the rules behind one conclusion can be drawn for."""
+    concluded = {c.topic for rule in rules for c in rule.then}
+    topics = [topic for topic in kb.topics.values() if topic.id in concluded]
+    order = {m: i for i, m in enumerate(MODULES)}
+    return [tp.id for tp in sorted(topics, key=lambda tp: order.get(tp.module, len(order)))]
 
 
 def topic_dot(rules: Iterable[Rule], kb: Knowledge, lang: str, topic: str, depth: int = 1) -> str:

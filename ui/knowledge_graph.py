@@ -13,8 +13,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from engine.api import default_engine
-from engine.graph import network_dot, topic_dot
-from knowledge_base.schema import MODULES
+from engine.graph import concluded_topics, network_dot, topic_dot
 from ui.i18n import kb, labeller, lang, t
 
 PAGE = "knowledge"
@@ -22,14 +21,6 @@ VIEWS = ("module", "topic")
 ZOOMS: tuple[int, ...] = (0, 1600, 2400, 3600)
 """0: fit the page; else the graph's width in pixels."""
 DEPTHS = (1, 2, 3)
-
-
-def _concluded_topics() -> list[str]:
-    """Topics some rule concludes, by module then in the knowledge base's order."""
-    concluded = {c.topic for r in default_engine().compiled.rulebase.rules for c in r.then}
-    topics = [topic for topic in kb().topics.values() if topic.id in concluded]
-    order = {m: i for i, m in enumerate(MODULES)}
-    return [tp.id for tp in sorted(topics, key=lambda tp: order.get(tp.module, len(order)))]
 
 
 def _topic_label(topic: str) -> str:
@@ -57,7 +48,8 @@ def _module_graph(modules: list[str], module_label: Callable[[str | None], str])
 
 def _topic_graph() -> str:
     left, right = st.columns([2, 1])
-    topics = _concluded_topics()
+    rules = default_engine().compiled.rulebase.rules
+    topics = concluded_topics(rules, kb())
     topic = left.selectbox(
         t("knowledge.graph_topic"),
         topics,
@@ -71,7 +63,6 @@ def _topic_graph() -> str:
         help=t("knowledge.graph_depth_help"),
     )
     st.caption(t("knowledge.graph_topic_legend"))
-    rules = default_engine().compiled.rulebase.rules
     return topic_dot(rules, kb(), lang(), str(topic), int(depth))
 
 

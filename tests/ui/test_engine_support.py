@@ -16,7 +16,15 @@ from engine.audit.store import AuditStore
 from engine.batch import BatchOptions, run_batch
 from engine.catalog import parameter_rows, rule_rows, source_rows
 from engine.cli_demo import EXAMPLES
-from engine.graph import chain_steps, firing_dot, network_dot, quote, topic_dot, wrap
+from engine.graph import (
+    chain_steps,
+    concluded_topics,
+    firing_dot,
+    network_dot,
+    quote,
+    topic_dot,
+    wrap,
+)
 from engine.users import (
     DEMO_USERS,
     User,
@@ -177,6 +185,14 @@ def test_topic_dot_draws_the_rules_behind_one_conclusion() -> None:
     read = {p.fact for r in rules if r.id in concluding for p in r.when}
     producers = {r.id for r in rules if any(c.topic in read for c in r.then)}
     assert behind == concluding | producers and len(behind) > len(drawn)
+
+
+def test_the_topics_a_graph_can_start_from_are_those_rules_conclude_by_module() -> None:
+    rules = load_rules().rules
+    topics = concluded_topics(rules, KB)
+    assert set(topics) == {c.topic for r in rules for c in r.then}
+    modules = [KB.topics[topic].module for topic in topics]
+    assert modules == sorted(modules, key=["grading", "credit", "collection", "closing"].index)
 
 
 def test_dot_text_is_escaped_and_wrapped() -> None:
