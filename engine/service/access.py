@@ -3,12 +3,11 @@ audit database the service works on (one per worker process)."""
 
 from __future__ import annotations
 
-import functools
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from engine.audit.config import load_settings
+from engine.audit.recording import shared_store
 from engine.audit.store import AuditStore
 from engine.service.errors import ServiceError
 from engine.service.tokens import username_of
@@ -19,10 +18,10 @@ CONSULTING_ROLES = ("rep", "manager", "admin")
 """Who may ask for a consultation (an auditor reads the trail, asks nothing of the rules)."""
 
 
-@functools.cache
 def store() -> AuditStore:
-    """The configured audit database, one per worker process."""
-    return AuditStore.from_settings(load_settings())
+    """The configured audit database, one per worker process (``shared_store``: the web app's
+    and the batch workers' own, opened once per process)."""
+    return shared_store()
 
 
 def language(request: Request) -> str:

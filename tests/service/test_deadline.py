@@ -161,15 +161,12 @@ def service_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[He
     env = service_env(tmp_path)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    access.store.cache_clear()
     token = tokens_for(env["SALES_EXPERT_DATABASE_URL"])["mia"]
     rita = User("rita", "Rita", "rep")
     first = consult_and_record(parse_case(SLOW_PAYER), access.store(), rita, "en", NEVER)
     assert first.audit_id is not None
     app = create_app(timeout=0.05, access_log=str(tmp_path / "access.log"))
-    yield Here(app, token, first.audit_id)
-    access.store().close()
-    access.store.cache_clear()
+    yield Here(app, token, first.audit_id)  # its store is this process's for its database
 
 
 class Here:
