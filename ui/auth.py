@@ -19,7 +19,8 @@ from ui import navigation, session
 from ui.i18n import LANG_KEY, kb, lang, t
 from ui.inert import plain
 
-USER_KEY = "user"
+USER_KEY = session.USER_KEY
+"""Where the signed-in user is kept: the web session restores it there after a reload."""
 LOGIN_ERROR = "login_error"
 
 

@@ -41,6 +41,7 @@ SAVED_KEY = "_web_session_saved"
 CHECKED_KEY = "_web_session_checked"
 PROBLEM_KEY = "_web_session_problem"
 USER_KEY = "user"
+"""The signed-in user in the page's state (``ui.auth`` reads and sets it there too)."""
 
 
 def restore() -> None:
