@@ -35,7 +35,7 @@ def read_case_file(path: Path, lang: str = "en") -> dict[str, Any]:
     return data
 
 
-def _known_models(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+def _model_holding(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The model that holds the field ``loc`` names (its last part), if the walk finds it."""
     model: type[BaseModel] = Case
     for part in loc[:-1]:
@@ -51,7 +51,7 @@ def _known_models(loc: tuple[Any, ...]) -> type[BaseModel] | None:
 
 
 def _known_fields(loc: tuple[Any, ...]) -> list[str]:
-    model = _known_models(loc)
+    model = _model_holding(loc)
     return list(model.model_fields) if model is not None else []
 
 
@@ -113,7 +113,7 @@ def _allowed_values(loc: tuple[Any, ...]) -> list[str]:
     path = loc[:-1] if loc and isinstance(loc[-1], int) else loc
     if not path:
         return []
-    models = _known_models(path)
+    models = _model_holding(path)
     info = models.model_fields.get(str(path[-1])) if models is not None else None
     return [str(v) for v in _literals(info.annotation)] if info is not None else []
 
