@@ -76,7 +76,7 @@ def problem_message(error: Mapping[str, Any], lang: str = "en") -> str:
         return _unknown_field(loc, kb, lang)
     if f"validation.{kind}" in kb.texts[lang]:
         return kb.text(f"validation.{kind}", lang, **_shown_context(error, loc, kb, lang))
-    return str(error["msg"])
+    return str(error.get("msg", kind))
 
 
 _LIMITS = ("ge", "le", "gt", "lt")

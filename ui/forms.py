@@ -256,13 +256,14 @@ _MORE_THAN_KEPT = MAX_PROBLEMS_KEPT + 1
 _CONTEXT = ("ge", "le", "gt", "lt", "min_length", "max_length")
 
 
-def _message(error: Mapping[str, Any]) -> str:
-    """A pydantic error in the current language: the form's own short wording of a field's
-    check (``ui.problem.*``, shown under the field), else the engine's (the case's checks
-    across fields, allowed values, types)."""
+def _message(section: str, error: Mapping[str, Any]) -> str:
+    """A pydantic error of one section in the current language: the form's own short wording
+    of a field's check (``ui.problem.*``, shown under the field), else the engine's (the case's
+    checks across fields, allowed values, unknown fields), which places it in the case."""
     context = {k: v for k, v in (error.get("ctx") or {}).items() if k in _CONTEXT}
     shown = {k: value_label("", "", v, kb(), lang()) for k, v in context.items()}
-    return t_or(f"problem.{error['type']}", plain(problem_message(error, lang())), **shown)
+    in_case = {**error, "loc": (section, *error["loc"])}
+    return t_or(f"problem.{error['type']}", plain(problem_message(in_case, lang())), **shown)
 
 
 def validate_section(
@@ -274,15 +275,17 @@ def validate_section(
     unknown = itertools.islice((k for k in values if k not in model.model_fields), _MORE_THAN_KEPT)
     named = list(unknown)
     if len(named) == _MORE_THAN_KEPT:
-        extra = _message({"type": "extra_forbidden", "msg": "Extra inputs are not permitted"})
-        return {f"{section}.{key}": extra for key in named[:MAX_PROBLEMS_KEPT]}
+        return {
+            f"{section}.{key}": _message(section, {"type": "extra_forbidden", "loc": (key,)})
+            for key in named[:MAX_PROBLEMS_KEPT]
+        }
     try:
         model.model_validate(dict(values))
     except ValidationError as exc:
         found: dict[str, str] = {}
         for error in exc.errors()[:MAX_PROBLEMS_KEPT]:
             where = ".".join([section, *(str(p) for p in error["loc"][:1])])
-            found.setdefault(where, _message(error))
+            found.setdefault(where, _message(section, error))
         return found
     return {}
 

@@ -170,4 +170,7 @@ def _without_ids(output: bytes) -> list[list[str]]:
 
 def test_a_bad_cluster_address_is_refused(book: Path, cli: Cli) -> None:
     code, _, err = cli("batch", book, "--out", book.with_name("x.csv"), "--cluster", "yarn")
-    assert code == 2 and "--cluster 'yarn': use `local` or `dask://HOST:PORT`" in err
+    assert (
+        code == 2
+        and "--cluster: use `local` or `dask://HOST:PORT` (the scheduler) (got 'yarn')" in err
+    )
