@@ -421,3 +421,20 @@ def test_a_whole_number_field_takes_a_decimal_with_nothing_after_the_point(
             InputError, match=r"customer\.purchase_frequency: must be a valid integer"
         ):
             parse_case(case)
+
+
+def test_the_form_names_a_made_up_field_with_the_sections_fields_in_the_pages_language(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    model = SECTIONS["customer"]
+    typed = {**customer(), "relationship_yrs": 3}
+
+    def shown() -> str:  # as the page shows it, without the escapes that keep it plain text
+        found = forms.validate_section("customer", model, typed)["customer.relationship_yrs"]
+        return found.replace("\\", "").replace("\u2060", "")
+
+    english = shown()
+    assert english.startswith("unknown field; did you mean 'relationship_years'? Allowed: id, ")
+    monkeypatch.setattr(forms, "lang", lambda: "zh")
+    chinese = shown()
+    assert chinese.startswith("未知字段（是否要写“relationship_years”？）；允许的字段：id、name、")
