@@ -27,11 +27,10 @@ class ConclusionPlan:
     """The formula ready to evaluate (``engine.formulas``), made once per rule base."""
     weight: float
     one_valued: bool
-    consumed: bool
-    """Some rule matches this topic, so the engine must be told about it."""
     told_apart: bool
-    """Consumed while another conclusion of the rule is not: the firing lists it apart from
-    the rule's other new conclusions (when all are consumed, that list is the new ones)."""
+    """Some rule matches this topic (so the engine must be told about it) while another
+    conclusion of the rule is matched by none: the firing lists it apart from the rule's other
+    new conclusions (when all are matched, that list is the new ones: ``RulePlan.tells_all``)."""
     fixed: tuple[AssertedFact, tuple[str, Any]] | None
     """A fixed-value conclusion's trace record and its key among a consultation's conclusions,
     shared by every consultation; None for a formula's result or a selection."""
@@ -102,7 +101,6 @@ def plan_rule(rule: Rule, kb: Knowledge, consumed: frozenset[str]) -> RulePlan:
                 calculate=compile_formula(formula, kb) if formula else None,
                 weight=kb.param(conclude.weight) if conclude.weight else 0.0,
                 one_valued=kb.topics[conclude.topic].cardinality == "one",
-                consumed=conclude.topic in consumed,
                 told_apart=conclude.topic in consumed and not tells_all,
                 fixed=None if formula or select else _fixed(conclude.topic, conclude.value),
                 select=select,
@@ -116,12 +114,16 @@ def plan_rule(rule: Rule, kb: Knowledge, consumed: frozenset[str]) -> RulePlan:
 def _read(pattern: Pattern, names: tuple[str, ...], kb: Knowledge) -> Read:
     if pattern.fact not in kb.topics or names != ("value",):
         return pattern.name, pattern.fact, names, None, None
-    values = [t.value for t in pattern.tests if t.field == "value" and t.op == "eq"]
+    value = _fixed_value(pattern)
     fixed = None
-    if values:
-        value = values[0]
+    if value is not None:
         fixed = MatchedFact(pattern.name, pattern.fact, {"value": value}), (pattern.fact, value)
     return pattern.name, pattern.fact, names, {}, fixed
+
+
+def _fixed_value(pattern: Pattern) -> str | bool | None:
+    """The value a pattern on a concluded topic requires (``is: high``), if it requires one."""
+    return next((t.value for t in pattern.tests if t.field == "value" and t.op == "eq"), None)
 
 
 def _known(rule: Rule, kb: Knowledge) -> Known | None:
@@ -131,8 +133,8 @@ def _known(rule: Rule, kb: Knowledge) -> Known | None:
         if pattern.fact not in kb.topics:  # a case section: the consultation's one such fact
             known.append((pattern.name, pattern.fact, None))
             continue
-        values = [t.value for t in pattern.tests if t.field == "value" and t.op == "eq"]
-        if not values:  # a band, a list or a number: only the core's message says which
+        value = _fixed_value(pattern)
+        if value is None:  # a band, a list or a number: only the core's message says which
             return None
-        known.append((pattern.name, pattern.fact, {"t": pattern.fact, "value": values[0]}))
+        known.append((pattern.name, pattern.fact, {"t": pattern.fact, "value": value}))
     return tuple(known)

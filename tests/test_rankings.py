@@ -43,7 +43,6 @@ def _select(points: dict[str, float], among: str, **policy: Any) -> Any:
         calculate=None,
         weight=0.0,
         one_valued=True,
-        consumed=False,
         told_apart=False,
         fixed=None,
         select=Selection(among=among, **policy),
