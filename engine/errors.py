@@ -81,8 +81,7 @@ class FieldProblem:
         """The problem as a line in ``lang`` (its message is worded by whoever found it)."""
         kb = load_knowledge()
         given = "" if self.value is None else kb.text("input.got", lang, value=self.shown_value)
-        separator = "：" if lang == "zh" else ": "
-        return f"{self.shown_field}{separator}{self.message}{given}"
+        return kb.text("input.problem", lang, field=self.shown_field, message=self.message) + given
 
 
 class InputError(SalesExpertError):
